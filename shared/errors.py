@@ -38,12 +38,12 @@ class Unauthenticated(DomainError):
 class VersionConflict(DomainError):
     """Optimistic concurrency: the stream moved on since it was read (ABORTED)."""
 
-    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+    def __init__(self, stream_id: str, expected: int, actual: int | None) -> None:
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual
+        now = "has moved on" if actual is None else f"is at version {actual}"
         super().__init__(
-            f"stream {stream_id} is at version {actual}, not the expected {expected}; "
-            "reload and try again",
+            f"stream {stream_id} {now}, not the expected version {expected}; reload and try again",
             field="expected_version",
         )

@@ -1,0 +1,256 @@
+"""The scheduler's command and query handlers: authorise, load, decide, save.
+
+One transaction per command. The relay is woken after each commit; it is the
+only thing that talks to Kafka.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.scheduler.adapters.clock import SchedulerTime
+from services.scheduler.adapters.repository import WheelRepository
+from services.scheduler.domain.templates import get_template
+from services.scheduler.domain.wheel import Wheel
+from shared.auth import Caller, require_role, require_tenant, require_unit
+from shared.clock import STOCKHOLM
+from shared.errors import FailedPrecondition, NotFound, VersionConflict
+from shared.events.envelope import EventEnvelope
+from shared.events.scheduler import WheelStep
+from shared.eventstore import NewEvent
+from shared.eventstore.store import AppendContext
+from shared.municipalities import validate_municipality_code
+from shared.roles import UNIT_ROLES, Role
+
+log = structlog.get_logger(__name__)
+
+#: Who may create and change a wheel.
+WHEEL_ADMINS = frozenset({Role.UNIT_MANAGER, Role.FOLLOW_UP, Role.DEVELOPMENT_LEADER})
+TICK_BATCH = 100
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    wheel: Wheel
+    envelopes: list[EventEnvelope]
+
+
+class SchedulerApp:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        repository: WheelRepository,
+        time: SchedulerTime,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.engine = engine
+        self.repository = repository
+        self.time = time
+        self.on_commit = on_commit
+
+    # --- commands ------------------------------------------------------------
+
+    async def create_wheel(
+        self,
+        caller: Caller,
+        *,
+        tenant: str,
+        unit: str,
+        work_group: str | None,
+        template: str | None,
+        name_sv: str,
+        name_en: str,
+        steps: Sequence[WheelStep],
+        starts_on: date | None,
+    ) -> CommandResult:
+        validate_municipality_code(tenant, "tenant")
+        _authorise_write(caller, tenant, unit)
+        async with self.engine.begin() as conn:
+            now = await self.time.now(conn)
+            if template:
+                chosen = get_template(template)
+                steps = chosen.steps(starts_on or now.astimezone(STOCKHOLM).date())
+                name_sv, name_en = name_sv or chosen.name_sv, name_en or chosen.name_en
+            wheel = Wheel(f"wheel-{uuid.uuid4()}")
+            events = wheel.decide_create(
+                tenant=tenant,
+                unit=unit,
+                work_group=work_group,
+                name_sv=name_sv,
+                name_en=name_en,
+                template=template or None,
+                steps=steps,
+                now=now,
+            )
+            # Occurrences opening at the very instant of creation are due at once.
+            envelopes = await self._save(conn, wheel, events, now)
+            envelopes += await self._save(conn, wheel, wheel.decide_due(now), now)
+        self.on_commit()
+        return CommandResult(wheel, envelopes)
+
+    async def change_steps(
+        self, caller: Caller, wheel_id: str, steps: Sequence[WheelStep], expected: int
+    ) -> CommandResult:
+        return await self._command(
+            caller, wheel_id, expected, _authorise_write, lambda w, now: w.decide_change(steps, now)
+        )
+
+    async def pause(self, caller: Caller, wheel_id: str, expected: int) -> CommandResult:
+        return await self._command(
+            caller, wheel_id, expected, _authorise_write, lambda w, now: w.decide_pause(now)
+        )
+
+    async def resume(self, caller: Caller, wheel_id: str, expected: int) -> CommandResult:
+        return await self._command(
+            caller, wheel_id, expected, _authorise_write, lambda w, now: w.decide_resume(now)
+        )
+
+    async def archive(self, caller: Caller, wheel_id: str, expected: int) -> CommandResult:
+        return await self._command(
+            caller, wheel_id, expected, _authorise_write, lambda w, now: w.decide_archive(now)
+        )
+
+    async def complete(
+        self,
+        caller: Caller,
+        wheel_id: str,
+        step_id: str,
+        occurrence_date: date,
+        note: str,
+        expected: int,
+    ) -> CommandResult:
+        return await self._command(
+            caller,
+            wheel_id,
+            expected,
+            _authorise_act,
+            lambda w, now: w.decide_complete(
+                step_id, occurrence_date, by=caller.subject, note=note, now=now
+            ),
+        )
+
+    async def _command(
+        self,
+        caller: Caller,
+        wheel_id: str,
+        expected: int,
+        authorise: Callable[[Caller, str, str], None],
+        decide: Callable[[Wheel, datetime], list[NewEvent]],
+    ) -> CommandResult:
+        async with self.engine.begin() as conn:
+            wheel = await self.repository.load(conn, wheel_id)
+            if not wheel.exists:
+                raise NotFound(f"no wheel {wheel_id}", field="wheel_id")
+            authorise(caller, wheel.tenant, wheel.unit)
+            if expected and expected != wheel.version:
+                raise VersionConflict(wheel_id, expected, wheel.version)
+            now = await self.time.now(conn)
+            # Catch up first, so a command never lands before an occurrence that is already due.
+            envelopes = await self._save(conn, wheel, wheel.decide_due(now), now)
+            envelopes += await self._save(conn, wheel, decide(wheel, now), now)
+        self.on_commit()
+        return CommandResult(wheel, envelopes)
+
+    async def _save(
+        self, conn: AsyncConnection, wheel: Wheel, events: list[NewEvent], now: datetime
+    ) -> list[EventEnvelope]:
+        context = AppendContext(tenant=wheel.tenant, correlation_id=_correlation_id())
+        return await self.repository.save(conn, wheel, events, context, now)
+
+    # --- time ----------------------------------------------------------------
+
+    async def emit_due(self) -> int:
+        """Emit every due and overdue occurrence up to now; returns how many events."""
+        emitted = 0
+        while True:
+            try:
+                wheels, events = await self._emit_due_batch()
+            except VersionConflict as conflict:
+                # Another replica got there first; its events stand, ours were rolled back.
+                log.info("due occurrence already emitted elsewhere", stream=conflict.stream_id)
+                continue
+            emitted += events
+            if wheels == 0:
+                return emitted
+
+    async def _emit_due_batch(self) -> tuple[int, int]:
+        """One transaction over up to TICK_BATCH due wheels: (wheels, events)."""
+        emitted = 0
+        async with self.engine.begin() as conn:
+            now = await self.time.now(conn)
+            wheel_ids = await self.repository.due_wheel_ids(conn, now, TICK_BATCH)
+            for wheel_id in wheel_ids:
+                wheel = await self.repository.load(conn, wheel_id)
+                # Saving also moves the wheel's next wake past `now`.
+                emitted += len(await self._save(conn, wheel, wheel.decide_due(now), now))
+        if emitted:
+            self.on_commit()
+        return len(wheel_ids), emitted
+
+    async def advance_clock(self, caller: Caller, to: datetime) -> tuple[datetime, int]:
+        if self.time.mode != "simulated":
+            # Said before the role check: on the wall clock nobody can advance time.
+            raise FailedPrecondition(
+                "the scheduler runs on the wall clock; only a simulated clock "
+                "(ARSHJUL_CLOCK=simulated) can be advanced",
+                field="to",
+            )
+        require_role(caller, Role.OPERATOR)
+        await self.time.advance(to)
+        return await self.time.now(), await self.emit_due()
+
+    # --- queries -------------------------------------------------------------
+
+    async def get_wheel(self, caller: Caller, wheel_id: str) -> Wheel:
+        async with self.engine.connect() as conn:
+            wheel = await self.repository.load(conn, wheel_id)
+        if not wheel.exists:
+            raise NotFound(f"no wheel {wheel_id}", field="wheel_id")
+        _authorise_read(caller, wheel.tenant, wheel.unit)
+        return wheel
+
+    async def list_wheels(self, caller: Caller, tenant: str, unit: str | None) -> list[Wheel]:
+        tenant = tenant or caller.tenant
+        validate_municipality_code(tenant, "tenant")
+        if caller.role in UNIT_ROLES:
+            unit = caller.unit
+        _authorise_read(caller, tenant, unit)
+        async with self.engine.connect() as conn:
+            ids = await self.repository.wheel_ids(conn, tenant, unit)
+            return [await self.repository.load(conn, wheel_id) for wheel_id in ids]
+
+    async def now(self) -> datetime:
+        return await self.time.now()
+
+    async def upcoming_window(self, days: int) -> tuple[datetime, datetime]:
+        now = await self.time.now()
+        return now, now + timedelta(days=days)
+
+
+def _correlation_id() -> uuid.UUID:
+    bound = structlog.contextvars.get_contextvars().get("correlation_id")
+    try:
+        return uuid.UUID(str(bound)) if bound else uuid.uuid4()
+    except ValueError:
+        return uuid.uuid4()
+
+
+def _authorise_read(caller: Caller, tenant: str, unit: str | None) -> None:
+    require_tenant(caller, tenant)
+    if unit is not None:
+        require_unit(caller, unit)
+
+
+def _authorise_act(caller: Caller, tenant: str, unit: str) -> None:
+    _authorise_read(caller, tenant, unit)
+
+
+def _authorise_write(caller: Caller, tenant: str, unit: str) -> None:
+    _authorise_read(caller, tenant, unit)
+    require_role(caller, *WHEEL_ADMINS)

@@ -1,0 +1,303 @@
+"""The wheel (årshjul) aggregate: a yearly plan of steps and their occurrences.
+
+State changes only by `apply`; the `decide_*` functions validate a command
+against the state and return new events, doing no I/O. The occurrence's
+identity (step, occurrence date) is part of every WheelStepDue and
+WheelStepOverdue, so the state knows exactly which have been emitted: a
+replica or a restart that decides the same occurrence again loses the
+optimistic-concurrency race on the stream version instead of emitting twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from services.scheduler.domain.schedule import Occurrence, occurrences, validate_steps
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.events.catalogue import EventPayload
+from shared.events.scheduler import (
+    WheelArchived,
+    WheelChanged,
+    WheelCreated,
+    WheelPaused,
+    WheelResumed,
+    WheelStep,
+    WheelStepCompleted,
+    WheelStepDue,
+    WheelStepOverdue,
+)
+from shared.eventstore import NewEvent
+
+_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: How far ahead `next_wake` looks for the next opening.
+_LOOKAHEAD = timedelta(days=800)
+_EPSILON = timedelta(microseconds=1)
+_ACTIVE, _PAUSED, _ARCHIVED = "active", "paused", "archived"
+
+
+@dataclass
+class OpenOccurrence:
+    step_id: str
+    occurrence_date: date
+    opens_at: datetime
+    deadline_at: datetime
+    role: str
+    completed_at: datetime | None = None
+    overdue: bool = False
+
+
+@dataclass
+class Wheel:
+    wheel_id: str
+    version: int = 0
+    tenant: str = ""
+    unit: str = ""
+    work_group: str | None = None
+    name_sv: str = ""
+    name_en: str = ""
+    template: str | None = None
+    status: str = _ACTIVE
+    active_from: datetime | None = None
+    #: (effective from, steps), oldest first.
+    step_versions: list[tuple[datetime, tuple[WheelStep, ...]]] = field(default_factory=list)
+    paused_since: datetime | None = None
+    pauses: list[tuple[datetime, datetime]] = field(default_factory=list)
+    occurrences: dict[tuple[str, date], OpenOccurrence] = field(default_factory=dict)
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+    @property
+    def steps(self) -> tuple[WheelStep, ...]:
+        return self.step_versions[-1][1] if self.step_versions else ()
+
+    def apply(self, payload: EventPayload) -> None:
+        self.version += 1
+        match payload:
+            case WheelCreated():
+                self.tenant, self.unit, self.work_group = (
+                    payload.tenant,
+                    payload.unit,
+                    payload.work_group,
+                )
+                self.name_sv, self.name_en = payload.name_sv, payload.name_en
+                self.template = payload.template
+                self.active_from = payload.active_from
+                self.step_versions = [(payload.active_from, payload.steps)]
+            case WheelChanged():
+                self.step_versions.append((payload.effective_from, payload.steps))
+            case WheelPaused():
+                self.status, self.paused_since = _PAUSED, payload.paused_at
+            case WheelResumed():
+                assert self.paused_since is not None
+                self.pauses.append((self.paused_since, payload.resumed_at))
+                self.status, self.paused_since = _ACTIVE, None
+            case WheelArchived():
+                self.status = _ARCHIVED
+            case WheelStepDue():
+                self.occurrences[(payload.step_id, payload.occurrence_date)] = OpenOccurrence(
+                    payload.step_id,
+                    payload.occurrence_date,
+                    payload.opens_at,
+                    payload.deadline_at,
+                    payload.role,
+                )
+            case WheelStepCompleted():
+                key = (payload.step_id, payload.occurrence_date)
+                self.occurrences[key].completed_at = payload.completed_at
+            case WheelStepOverdue():
+                self.occurrences[(payload.step_id, payload.occurrence_date)].overdue = True
+            case _:
+                raise TypeError(f"a wheel does not apply {type(payload).__name__}")
+
+    # --- deciding what is due ------------------------------------------------
+
+    def decide_due(self, now: datetime) -> list[NewEvent]:
+        """Every WheelStepDue and WheelStepOverdue not yet emitted up to `now`, in time order.
+
+        Pausing stops occurrences from opening; ones already open still fall overdue.
+        """
+        if not self.exists or self.status == _ARCHIVED:
+            return []
+        pending: list[tuple[datetime, int, int, EventPayload]] = []
+        opened: list[OpenOccurrence] = []
+        for order, (step, occurrence) in enumerate(self._openings(now)):
+            if (step.step_id, occurrence.occurrence_date) in self.occurrences:
+                continue
+            if self._paused_at(occurrence.opens_at):
+                continue
+            pending.append((occurrence.opens_at, 0, order, self._due_event(step, occurrence)))
+            opened.append(
+                OpenOccurrence(
+                    step.step_id,
+                    occurrence.occurrence_date,
+                    occurrence.opens_at,
+                    occurrence.deadline_at,
+                    step.role,
+                )
+            )
+        for order, open_ in enumerate([*self.occurrences.values(), *opened]):
+            if open_.completed_at is None and not open_.overdue and open_.deadline_at <= now:
+                overdue = WheelStepOverdue(
+                    wheel_id=self.wheel_id,
+                    step_id=open_.step_id,
+                    occurrence_date=open_.occurrence_date,
+                    deadline_at=open_.deadline_at,
+                    role=open_.role,
+                    unit=self.unit,
+                )
+                pending.append((open_.deadline_at, 1, order, overdue))
+        pending.sort(key=lambda item: item[:3])
+        return [NewEvent(payload, occurred_at=at) for at, _, _, payload in pending]
+
+    def next_wake(self, now: datetime) -> datetime | None:
+        """The earliest instant after `now` at which `decide_due` would emit something."""
+        if not self.exists or self.status == _ARCHIVED:
+            return None
+        candidates = [
+            o.deadline_at
+            for o in self.occurrences.values()
+            if o.completed_at is None and not o.overdue and o.deadline_at > now
+        ]
+        if self.status == _ACTIVE:
+            for step in self.steps:
+                upcoming = occurrences(step.schedule, now + _EPSILON, now + _LOOKAHEAD)
+                candidates.extend(o.opens_at for o in upcoming[:1])
+        return min(candidates, default=None)
+
+    def upcoming(self, now: datetime, until: datetime) -> list[tuple[WheelStep, Occurrence]]:
+        """Occurrences of the current steps opening in (now, until), in time order."""
+        if self.status != _ACTIVE:
+            return []
+        found = [
+            (step, occurrence)
+            for step in self.steps
+            for occurrence in occurrences(step.schedule, now + _EPSILON, until)
+        ]
+        return sorted(found, key=lambda pair: pair[1].opens_at)
+
+    def _openings(self, now: datetime) -> Iterable[tuple[WheelStep, Occurrence]]:
+        bounds = [start for start, _ in self.step_versions[1:]] + [now + _EPSILON]
+        for (start, steps), end in zip(self.step_versions, bounds, strict=True):
+            end = min(end, now + _EPSILON)
+            if start >= end:
+                continue
+            for step in steps:
+                yield from ((step, o) for o in occurrences(step.schedule, start, end))
+
+    def _paused_at(self, at: datetime) -> bool:
+        if self.paused_since is not None and at >= self.paused_since:
+            return True
+        return any(start <= at < end for start, end in self.pauses)
+
+    def _due_event(self, step: WheelStep, occurrence: Occurrence) -> WheelStepDue:
+        return WheelStepDue(
+            wheel_id=self.wheel_id,
+            step_id=step.step_id,
+            occurrence_date=occurrence.occurrence_date,
+            opens_at=occurrence.opens_at,
+            deadline_at=occurrence.deadline_at,
+            role=step.role,
+            title_sv=step.title_sv,
+            title_en=step.title_en,
+            unit=self.unit,
+            work_group=self.work_group,
+        )
+
+    # --- commands ------------------------------------------------------------
+
+    def decide_create(
+        self,
+        *,
+        tenant: str,
+        unit: str,
+        work_group: str | None,
+        name_sv: str,
+        name_en: str,
+        template: str | None,
+        steps: Sequence[WheelStep],
+        now: datetime,
+    ) -> list[NewEvent]:
+        if self.exists:
+            raise FailedPrecondition(f"wheel {self.wheel_id} already exists", field="wheel_id")
+        if not _UNIT.match(unit):
+            raise InvalidArgument(
+                "a unit id is 1–64 letters, digits, '.', '_' or '-'", field="unit"
+            )
+        if work_group is not None and not _UNIT.match(work_group):
+            raise InvalidArgument(
+                "a work group id is 1–64 letters, digits, '.', '_' or '-'", field="work_group"
+            )
+        for name, value in (("name_sv", name_sv), ("name_en", name_en)):
+            if not value.strip():
+                raise InvalidArgument("a wheel needs a name", field=name)
+        validate_steps(steps)
+        created = WheelCreated(
+            wheel_id=self.wheel_id,
+            tenant=tenant,
+            unit=unit,
+            work_group=work_group,
+            name_sv=name_sv.strip(),
+            name_en=name_en.strip(),
+            template=template,
+            steps=tuple(steps),
+            active_from=now,
+        )
+        return [NewEvent(created, occurred_at=now)]
+
+    def decide_change(self, steps: Sequence[WheelStep], now: datetime) -> list[NewEvent]:
+        self._require_not_archived()
+        validate_steps(steps)
+        return [NewEvent(WheelChanged(steps=tuple(steps), effective_from=now), occurred_at=now)]
+
+    def decide_pause(self, now: datetime) -> list[NewEvent]:
+        self._require_not_archived()
+        if self.status == _PAUSED:
+            raise FailedPrecondition("the wheel is already paused")
+        return [NewEvent(WheelPaused(paused_at=now), occurred_at=now)]
+
+    def decide_resume(self, now: datetime) -> list[NewEvent]:
+        self._require_not_archived()
+        if self.status != _PAUSED:
+            raise FailedPrecondition("the wheel is not paused")
+        return [NewEvent(WheelResumed(resumed_at=now), occurred_at=now)]
+
+    def decide_archive(self, now: datetime) -> list[NewEvent]:
+        self._require_not_archived()
+        return [NewEvent(WheelArchived(archived_at=now), occurred_at=now)]
+
+    def decide_complete(
+        self, step_id: str, occurrence_date: date, *, by: str, note: str, now: datetime
+    ) -> list[NewEvent]:
+        self._require_not_archived()
+        open_ = self.occurrences.get((step_id, occurrence_date))
+        if open_ is None:
+            raise NotFound(
+                f"step {step_id!r} has no open occurrence on {occurrence_date.isoformat()}",
+                field="occurrence_date",
+            )
+        if open_.completed_at is not None:
+            raise FailedPrecondition(
+                f"the occurrence was already completed at {open_.completed_at.isoformat()}",
+                field="occurrence_date",
+            )
+        completed = WheelStepCompleted(
+            wheel_id=self.wheel_id,
+            step_id=step_id,
+            occurrence_date=occurrence_date,
+            completed_at=now,
+            on_time=now < open_.deadline_at,
+            completed_by=by,
+            note=note,
+        )
+        return [NewEvent(completed, occurred_at=now)]
+
+    def _require_not_archived(self) -> None:
+        if not self.exists:
+            raise NotFound(f"no wheel {self.wheel_id}", field="wheel_id")
+        if self.status == _ARCHIVED:
+            raise FailedPrecondition("the wheel is archived")

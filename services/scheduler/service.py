@@ -1,0 +1,98 @@
+"""The scheduler process: gRPC API, outbox relay and the due-occurrence ticker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
+import structlog
+
+from services.scheduler.adapters import grpc_api
+from services.scheduler.adapters.clock import SchedulerTime
+from services.scheduler.adapters.repository import SCHEMA, TOPIC, WheelRepository
+from services.scheduler.application import SchedulerApp
+from shared.auth import verifier_from_settings
+from shared.db import create_engine, database_url
+from shared.eventstore import EventStore
+from shared.grpc.server import start_server
+from shared.kafka import make_broker, topic
+from shared.logging import configure_logging
+from shared.migrations import run_upgrade
+from shared.outbox import OutboxRelay
+from shared.settings import Settings
+
+NAME = "scheduler"
+DEFAULT_GRPC_PORT = 50061
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = structlog.get_logger(__name__)
+
+
+def migrate(settings: Settings) -> None:
+    run_upgrade(database_url(settings), MIGRATIONS, SCHEMA)
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    configure_logging(settings, service=NAME)
+    stop = stop or _stop_on_signals()
+    engine = create_engine(settings)
+    broker = make_broker(settings)
+    await broker.connect()
+    store = EventStore(engine, schema=SCHEMA, producer=NAME, topic=topic(settings, TOPIC))
+    relay = OutboxRelay(
+        engine,
+        broker,
+        schema=SCHEMA,
+        batch_size=settings.relay_batch_size,
+        idle_seconds=settings.relay_idle_seconds,
+    )
+    time = SchedulerTime(
+        engine, mode=settings.clock, simulated_start=settings.simulated_clock_start
+    )
+    app = SchedulerApp(engine, WheelRepository(store), time, on_commit=relay.wake)
+    server = await start_server(
+        settings,
+        port=settings.grpc_port or DEFAULT_GRPC_PORT,
+        register=lambda s: grpc_api.register(s, app),
+        service_names=[grpc_api.SERVICE_NAME],
+        verifier=verifier_from_settings(settings),
+    )
+    log.info("scheduler serving", port=server.port, clock=settings.clock)
+    tasks = [
+        asyncio.create_task(relay.run(), name="outbox-relay"),
+        asyncio.create_task(_tick(app, settings.scheduler_tick_seconds), name="ticker"),
+    ]
+    try:
+        await stop.wait()
+    finally:
+        log.info("scheduler stopping")
+        await server.stop(5)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await broker.stop()
+        await engine.dispose()
+
+
+async def _tick(app: SchedulerApp, every: float) -> None:
+    """Emit what has come due, over and over; a failure is logged and retried."""
+    while True:
+        try:
+            emitted = await app.emit_due()
+            if emitted:
+                log.info("occurrences emitted", events=emitted)
+        except Exception:
+            log.exception("ticker failed; retrying")
+        await asyncio.sleep(every)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

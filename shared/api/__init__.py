@@ -1,0 +1,1 @@
+"""Generated gRPC code (from proto/, by `make proto`). Do not edit by hand."""

@@ -1,0 +1,146 @@
+"""Effectively-once event handling for projections and reactions.
+
+Each fetched batch is handled in ONE database transaction that also records
+the handled event ids and the next offset per partition. On assignment the
+consumer seeks to the positions stored in the database, so Kafka's committed
+offsets are only a hint; an event redelivered anyway (a relay republishing
+after a crash, a rebalance) is skipped by its event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.events.envelope import EventEnvelope
+from shared.kafka import bootstrap, consumer_options
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+#: Handles one new event inside the batch transaction; must not commit.
+Handler = Callable[[AsyncConnection, EventEnvelope], Awaitable[None]]
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+
+
+class EffectivelyOnceConsumer:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        *,
+        schema: str,
+        name: str,
+        topics: Sequence[str],
+        handler: Handler,
+        batch_size: int = 500,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.schema = schema
+        self.name = name
+        self.topics = list(topics)
+        self.handler = handler
+        self.batch_size = batch_size
+        self.stats = ConsumerStats()
+        self.assigned = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap(self.settings),
+            group_id=f"{self.settings.topic_prefix}{self.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **consumer_options(self.settings),
+        )
+        self._consumer = consumer
+        consumer.subscribe(self.topics, listener=_SeekToStored(self))
+        await consumer.start()
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=200, max_records=self.batch_size)
+                for tp, records in batches.items():
+                    if records:
+                        await self._handle(tp, [r.value for r in records], records[-1].offset)
+                if batches:
+                    await consumer.commit()
+        finally:
+            await consumer.stop()
+            self._consumer = None
+
+    async def _handle(self, tp: TopicPartition, values: list[bytes], last_offset: int) -> None:
+        envelopes = [EventEnvelope.from_bytes(v) for v in values]
+        async with self.engine.begin() as conn:
+            fresh = await self._claim(conn, [e.event_id for e in envelopes])
+            for envelope in envelopes:
+                if envelope.event_id in fresh:
+                    fresh.discard(envelope.event_id)  # a batch may hold one id twice
+                    await self.handler(conn, envelope)
+                    self.stats.handled += 1
+                else:
+                    self.stats.duplicates += 1
+            await conn.execute(
+                text(
+                    f"INSERT INTO {self.schema}.consumer_positions "
+                    "(consumer, topic, partition, next_offset) VALUES (:c, :t, :p, :o) "
+                    "ON CONFLICT (consumer, topic, partition) "
+                    "DO UPDATE SET next_offset = excluded.next_offset"
+                ),
+                {"c": self.name, "t": tp.topic, "p": tp.partition, "o": last_offset + 1},
+            )
+
+    async def _claim(self, conn: AsyncConnection, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Record ids as handled; returns those not handled before."""
+        result = await conn.execute(
+            text(
+                f"INSERT INTO {self.schema}.handled_events (consumer, event_id) "
+                "SELECT :c, unnest(CAST(:ids AS uuid[])) ON CONFLICT DO NOTHING "
+                "RETURNING event_id"
+            ),
+            {"c": self.name, "ids": ids},
+        )
+        return {row[0] for row in result}
+
+    async def stored_positions(self) -> dict[TopicPartition, int]:
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                text(
+                    f"SELECT topic, partition, next_offset FROM {self.schema}.consumer_positions "
+                    "WHERE consumer = :c"
+                ),
+                {"c": self.name},
+            )
+            return {TopicPartition(t, p): int(o) for t, p, o in result}
+
+
+class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: EffectivelyOnceConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        consumer = self.owner._consumer
+        assert consumer is not None
+        stored = await self.owner.stored_positions()
+        for tp in assigned:
+            if tp in stored:
+                consumer.seek(tp, stored[tp])
+            else:
+                consumer.seek(tp, 0)
+        log.info("partitions assigned", consumer=self.owner.name, partitions=len(assigned))
+        self.owner.assigned.set()

@@ -1,0 +1,6 @@
+"""The event catalogue: the envelope, every event payload, and upcasting.
+
+Importing this package registers every payload type.
+"""
+
+from shared.events import scheduler as scheduler

@@ -1,0 +1,129 @@
+"""The outbox relay: the only writer to Kafka on the write side.
+
+One relay per service publishes at a time: it holds a PostgreSQL advisory
+lock on a dedicated connection (a standby replica waits for it). It reads
+unsent outbox rows in position order, publishes them (key = aggregate id,
+event id as a header), waits for the broker's acknowledgements, and only
+then deletes the rows. A crash between publish and delete republishes the
+batch: consumers de-duplicate by event id.
+
+Per-key order holds although positions can commit out of order: two appends
+to one stream are serialised by the (stream_id, stream_version) key, so a
+stream's later row is always inserted after its earlier row committed, and a
+read in position order sees them in stream order. A row that commits late
+behind a gap is simply picked up by a later poll (rows are deleted one by
+one, there is no high-water mark to skip past it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from dataclasses import dataclass
+
+import structlog
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    batches: int = 0
+    has_lock: bool = False
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        broker: KafkaBroker,
+        *,
+        schema: str,
+        batch_size: int = 500,
+        idle_seconds: float = 0.05,
+    ) -> None:
+        self.engine = engine
+        self.broker = broker
+        self.schema = schema
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.stats = RelayStats()
+        self._wake = asyncio.Event()
+        self._lock_key = zlib.crc32(f"{schema}.outbox".encode())
+
+    def wake(self) -> None:
+        """Tell the relay new rows were committed (skips the idle wait)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Publish forever; cancel to stop."""
+        while True:
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    if not await self._try_lock(conn):
+                        await asyncio.sleep(1.0)
+                        continue
+                    self.stats.has_lock = True
+                    log.info("outbox relay holds the lock", schema=self.schema)
+                    try:
+                        while True:
+                            if await self.publish_batch(conn) == 0:
+                                await self._idle()
+                    finally:
+                        self.stats.has_lock = False
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying", schema=self.schema)
+                await asyncio.sleep(1.0)
+
+    async def _try_lock(self, conn: AsyncConnection) -> bool:
+        result = await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._lock_key})
+        return bool(result.scalar_one())
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds)
+        self._wake.clear()
+
+    async def publish_batch(self, conn: AsyncConnection) -> int:
+        """Publish one batch of unsent rows; returns how many were published."""
+        result = await conn.execute(
+            text(
+                f"SELECT position, event_id, topic, key, event_type, envelope "
+                f"FROM {self.schema}.outbox ORDER BY position LIMIT :n"
+            ),
+            {"n": self.batch_size},
+        )
+        rows = result.all()
+        if not rows:
+            return 0
+        pending = [
+            await self.broker.publish(
+                bytes(row.envelope),
+                row.topic,
+                key=row.key.encode(),
+                headers={"event_id": str(row.event_id), "event_type": row.event_type},
+                no_confirm=True,
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*pending)
+        await conn.execute(
+            text(f"DELETE FROM {self.schema}.outbox WHERE position = ANY(:p)"),
+            {"p": [row.position for row in rows]},
+        )
+        self.stats.published += len(rows)
+        self.stats.batches += 1
+        return len(rows)
+
+    async def backlog(self) -> int:
+        async with self.engine.connect() as conn:
+            result = await conn.execute(text(f"SELECT count(*) FROM {self.schema}.outbox"))
+            return int(result.scalar_one())

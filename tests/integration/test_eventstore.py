@@ -1,0 +1,185 @@
+"""The event store, the outbox relay and the effectively-once consumer,
+against the real PostgreSQL and the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from shared.consumer import EffectivelyOnceConsumer
+from shared.errors import VersionConflict
+from shared.events.catalogue import decode
+from shared.events.envelope import EventEnvelope
+from shared.events.scheduler import WheelPaused
+from shared.eventstore import EventStore, NewEvent, create_eventstore_tables
+from shared.eventstore.store import AppendContext
+from shared.kafka import make_broker
+from shared.kafka_admin import ensure_topics
+from shared.outbox import OutboxRelay
+from shared.settings import Settings
+from tests.support.kafka import read_topic
+
+SCHEMA = "testsvc"
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        statements: list[str] = []
+        create_eventstore_tables(statements.append, SCHEMA)
+        for statement in statements:
+            await conn.execute(text(statement))
+        await conn.execute(
+            text(f"CREATE TABLE {SCHEMA}.counts (event_type text PRIMARY KEY, n int NOT NULL)")
+        )
+    yield engine
+    await engine.dispose()
+
+
+def paused(minutes: int) -> NewEvent:
+    at = T0 + timedelta(minutes=minutes)
+    return NewEvent(WheelPaused(paused_at=at), occurred_at=at)
+
+
+def context() -> AppendContext:
+    return AppendContext(tenant="1480", correlation_id=uuid.uuid4())
+
+
+async def test_append_then_load_gives_the_events_in_version_order(engine: AsyncEngine) -> None:
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
+    async with engine.begin() as conn:
+        await store.append(conn, "s-1", 0, [paused(1), paused(2)], context(), T0)
+    async with engine.begin() as conn:
+        await store.append(conn, "s-1", 2, [paused(3)], context(), T0)
+    async with engine.connect() as conn:
+        stream = await store.load(conn, "s-1")
+    assert stream.version == 3
+    assert [e.aggregate_version for e in stream.events] == [1, 2, 3]
+    assert [decode(e) for e in stream.events] == [
+        WheelPaused(paused_at=T0 + timedelta(minutes=m)) for m in (1, 2, 3)
+    ]
+    assert all(e.tenant == "1480" and e.producer == "test" for e in stream.events)
+
+
+async def test_a_stale_expected_version_is_refused_and_stores_nothing(engine: AsyncEngine) -> None:
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
+    async with engine.begin() as conn:
+        await store.append(conn, "s-1", 0, [paused(1)], context(), T0)
+    with pytest.raises(VersionConflict) as refused:
+        async with engine.begin() as conn:
+            await store.append(conn, "s-1", 0, [paused(2)], context(), T0)
+    assert refused.value.actual == 1
+    assert await count(engine, "events") == 1
+    assert await count(engine, "outbox") == 1
+
+
+async def test_concurrent_appends_at_one_version_let_exactly_one_win(engine: AsyncEngine) -> None:
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
+
+    async def attempt(minute: int) -> bool:
+        try:
+            async with engine.begin() as conn:
+                await store.append(conn, "s-1", 0, [paused(minute)], context(), T0)
+            return True
+        except VersionConflict:
+            return False
+
+    results = await asyncio.gather(*(attempt(m) for m in range(8)))
+    assert results.count(True) == 1
+    assert await count(engine, "events") == 1
+    assert await count(engine, "outbox") == 1
+
+
+async def test_the_relay_publishes_every_event_once_in_order_per_key(
+    engine: AsyncEngine, settings: Settings, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    topic = f"{topic_prefix}relay"
+    await ensure_topics(kafka_bootstrap, [topic], 4)
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic=topic)
+    streams = [f"s-{i}" for i in range(5)]
+    for version in range(6):
+        async with engine.begin() as conn:
+            for stream in streams:
+                await store.append(conn, stream, version, [paused(version)], context(), T0)
+    broker = make_broker(settings)
+    await broker.connect()
+    relay = OutboxRelay(engine, broker, schema=SCHEMA, batch_size=7)
+    task = asyncio.create_task(relay.run())
+    try:
+        published = await read_topic(kafka_bootstrap, topic, at_least=30)
+    finally:
+        task.cancel()
+        await broker.stop()
+    assert len(published) == 30
+    assert len({e.event_id for e in published}) == 30
+    for stream in streams:
+        versions = [e.aggregate_version for e in published if e.aggregate_id == stream]
+        assert versions == [1, 2, 3, 4, 5, 6]
+    assert await count(engine, "outbox") == 0
+
+
+async def test_a_relay_that_dies_before_marking_sent_republishes_and_consumers_count_once(
+    engine: AsyncEngine, settings: Settings, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """The crash window between publish and delete: the batch goes out twice,
+    the effectively-once consumer counts it once."""
+    topic = f"{topic_prefix}crash"
+    await ensure_topics(kafka_bootstrap, [topic], 4)
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic=topic)
+    async with engine.begin() as conn:
+        for i in range(10):
+            await store.append(conn, f"s-{i}", 0, [paused(i)], context(), T0)
+    broker = make_broker(settings)
+    await broker.connect()
+    relay = OutboxRelay(engine, broker, schema=SCHEMA)
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        assert await relay.publish_batch(conn) == 10
+        # The process dies here: the deletion of the sent rows never commits.
+        await transaction.rollback()
+    assert await count(engine, "outbox") == 10
+    async with engine.begin() as conn:
+        assert await relay.publish_batch(conn) == 10  # the restarted relay sends them again
+    await broker.stop()
+    raw = await read_topic(kafka_bootstrap, topic, at_least=10)
+    assert len(raw) == 20  # every event twice on the topic
+
+    async def handle(conn: AsyncConnection, envelope: EventEnvelope) -> None:
+        await conn.execute(
+            text(
+                f"INSERT INTO {SCHEMA}.counts VALUES (:t, 1) "
+                "ON CONFLICT (event_type) DO UPDATE SET n = counts.n + 1"
+            ),
+            {"t": envelope.type},
+        )
+
+    consumer = EffectivelyOnceConsumer(
+        settings, engine, schema=SCHEMA, name="counter", topics=[topic], handler=handle
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        for _ in range(200):
+            if consumer.stats.handled + consumer.stats.duplicates >= 20:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+    assert (consumer.stats.handled, consumer.stats.duplicates) == (10, 10)
+    async with engine.connect() as conn:
+        counted = (await conn.execute(text(f"SELECT n FROM {SCHEMA}.counts"))).scalar_one()
+    assert counted == 10
+
+
+async def count(engine: AsyncEngine, table: str) -> int:
+    async with engine.connect() as conn:
+        return int(
+            (await conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.{table}"))).scalar_one()
+        )
