@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## Start the whole stack on the embedded default (Ctrl-C stops everything).
 run: $(STAMP)
-	$(BIN)/arshjul up
+	ARSHJUL_CLOCK=$${ARSHJUL_CLOCK:-simulated} $(BIN)/arshjul up
 
 ## Lint, then the whole suite. Exit code 5 (no tests collected) fails.
 test: $(STAMP) lint

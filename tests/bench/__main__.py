@@ -24,7 +24,11 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shared.embedded.postgres import EmbeddedPostgres, create_database
+from shared.embedded.postgres import (
+    EmbeddedPostgres,
+    asyncpg_dsn,
+    create_database,
+)
 from shared.embedded.tansu import EmbeddedTansu
 from shared.events.scheduler import WheelPaused
 from shared.eventstore import EventStore, NewEvent, create_eventstore_tables
@@ -103,7 +107,7 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
     )
 
     # 3. Raw asyncpg inserts of the same rows (the database's limit on this machine).
-    raw_url = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    raw_url = asyncpg_dsn(database_url)
     async with engine.connect() as conn:
         rows = (
             await conn.execute(text(f"SELECT payload::text FROM {SCHEMA}.events LIMIT 1"))

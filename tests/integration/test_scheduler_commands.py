@@ -110,11 +110,17 @@ async def test_a_stale_expected_version_is_aborted(
     created = await client.CreateWheel(
         pb.CreateWheelRequest(tenant="1480", unit="ifo-vuxen", template=LOKE)
     )
-    await client.PauseWheel(pb.WheelCommand(wheel_id=created.wheel_id, expected_version=1))
+    read_at = created.version
+    paused = await client.PauseWheel(
+        pb.WheelCommand(wheel_id=created.wheel_id, expected_version=read_at)
+    )
+    assert paused.version == read_at + 1
     with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await client.ResumeWheel(pb.WheelCommand(wheel_id=created.wheel_id, expected_version=1))
+        await client.ResumeWheel(
+            pb.WheelCommand(wheel_id=created.wheel_id, expected_version=read_at)
+        )
     assert refused.value.code() == grpc.StatusCode.ABORTED
-    assert await stored_events(settings) == 2
+    assert await stored_events(settings) == read_at + 1
 
 
 async def test_another_tenants_token_is_permission_denied(
@@ -132,7 +138,7 @@ async def test_another_tenants_token_is_permission_denied(
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await call
         assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert await stored_events(settings) == 1
+    assert await stored_events(settings) == created.version
 
 
 async def test_no_token_is_unauthenticated(channel: grpc.aio.Channel) -> None:

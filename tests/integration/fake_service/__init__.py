@@ -1,0 +1,1 @@
+"""A stand-in service for the supervisor tests: `migrate` and `serve`, health only."""
