@@ -56,16 +56,37 @@ class EventStore:
         self.schema = schema
         self.producer = producer
         self.topic = topic
-        self._insert_events = text(
-            f"INSERT INTO {schema}.events (event_id, stream_id, stream_version, type, "
-            "schema_version, tenant, occurred_at, recorded_at, correlation_id, causation_id, "
-            "producer, payload) VALUES (:event_id, :stream_id, :stream_version, :type, "
-            ":schema_version, :tenant, :occurred_at, :recorded_at, :correlation_id, "
-            ":causation_id, :producer, CAST(:payload AS jsonb))"
-        )
-        self._insert_outbox = text(
-            f"INSERT INTO {schema}.outbox (event_id, topic, key, event_type, envelope) "
-            "VALUES (:event_id, :topic, :key, :event_type, :envelope)"
+        # One round trip per append: the version check, the events and their
+        # outbox rows. The check makes a too-high expected version fail as well
+        # as a stale one; the (stream_id, stream_version) key catches a
+        # concurrent append that commits between the check and the insert.
+        self._append = text(
+            f"""
+            WITH new AS (
+                SELECT n.* FROM unnest(
+                    CAST(:event_ids AS uuid[]), CAST(:versions AS integer[]),
+                    CAST(:types AS text[]), CAST(:schema_versions AS integer[]),
+                    CAST(:occurred AS timestamptz[]), CAST(:payloads AS jsonb[]),
+                    CAST(:envelopes AS bytea[])
+                ) WITH ORDINALITY AS n(event_id, stream_version, type, schema_version,
+                                        occurred_at, payload, envelope, ord)
+                WHERE (SELECT coalesce(max(stream_version), 0) FROM {schema}.events
+                       WHERE stream_id = :stream_id) = :expected
+            ), stored AS (
+                INSERT INTO {schema}.events (event_id, stream_id, stream_version, type,
+                    schema_version, tenant, occurred_at, recorded_at, correlation_id,
+                    causation_id, producer, payload)
+                SELECT event_id, :stream_id, stream_version, type, schema_version, :tenant,
+                    occurred_at, :recorded_at, :correlation_id, :causation_id, :producer,
+                    payload
+                FROM new ORDER BY ord
+                RETURNING event_id
+            )
+            INSERT INTO {schema}.outbox (event_id, topic, key, event_type, envelope)
+            SELECT new.event_id, :topic, :stream_id, new.type, new.envelope
+            FROM new JOIN stored USING (event_id) ORDER BY new.ord
+            RETURNING position
+            """
         )
 
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:
@@ -98,9 +119,6 @@ class EventStore:
         """Append `events` after `expected_version`, in the caller's transaction."""
         if not events:
             return []
-        actual = await self.stream_version(conn, stream_id)
-        if actual != expected_version:
-            raise VersionConflict(stream_id, expected_version, actual)
         envelopes = [
             EventEnvelope(
                 event_id=new.event_id,
@@ -119,25 +137,35 @@ class EventStore:
             for i, new in enumerate(events, start=1)
         ]
         try:
-            await conn.execute(self._insert_events, [_event_row(e) for e in envelopes])
+            result = await conn.execute(
+                self._append,
+                {
+                    "event_ids": [e.event_id for e in envelopes],
+                    "versions": [e.aggregate_version for e in envelopes],
+                    "types": [e.type for e in envelopes],
+                    "schema_versions": [e.schema_version for e in envelopes],
+                    "occurred": [e.occurred_at for e in envelopes],
+                    "payloads": [_json(e.payload) for e in envelopes],
+                    "envelopes": [e.to_bytes() for e in envelopes],
+                    "stream_id": stream_id,
+                    "expected": expected_version,
+                    "tenant": context.tenant,
+                    "recorded_at": recorded_at,
+                    "correlation_id": context.correlation_id,
+                    "causation_id": context.causation_id,
+                    "producer": self.producer,
+                    "topic": self.topic,
+                },
+            )
         except IntegrityError as exc:
             # A concurrent append won the (stream_id, stream_version) key after our check.
             if "stream_id" not in str(exc.orig):
                 raise
             raise VersionConflict(stream_id, expected_version, None) from exc
-        await conn.execute(
-            self._insert_outbox,
-            [
-                {
-                    "event_id": e.event_id,
-                    "topic": self.topic,
-                    "key": e.aggregate_id,
-                    "event_type": e.type,
-                    "envelope": e.to_bytes(),
-                }
-                for e in envelopes
-            ],
-        )
+        if len(result.all()) != len(envelopes):
+            raise VersionConflict(
+                stream_id, expected_version, await self.stream_version(conn, stream_id)
+            )
         return envelopes
 
     async def read_all(
@@ -168,21 +196,8 @@ _COLUMNS = (
 )
 
 
-def _event_row(e: EventEnvelope) -> dict[str, Any]:
-    return {
-        "event_id": e.event_id,
-        "stream_id": e.aggregate_id,
-        "stream_version": e.aggregate_version,
-        "type": e.type,
-        "schema_version": e.schema_version,
-        "tenant": e.tenant,
-        "occurred_at": e.occurred_at,
-        "recorded_at": e.recorded_at,
-        "correlation_id": e.correlation_id,
-        "causation_id": e.causation_id,
-        "producer": e.producer,
-        "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True),
-    }
+def _json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
 
 
 def _envelope(row: Any) -> EventEnvelope:

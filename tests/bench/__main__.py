@@ -28,6 +28,7 @@ from shared.embedded.postgres import (
     EmbeddedPostgres,
     asyncpg_dsn,
     create_database,
+    database_url_for,
 )
 from shared.embedded.tansu import EmbeddedTansu
 from shared.events.scheduler import WheelPaused
@@ -92,7 +93,7 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
 
     async def writer(w: int) -> None:
         for i in range(per_writer):
-            stream = f"s-{(w * per_writer + i) % 1000}"
+            stream = f"s-{w}-{i % 125}"  # each writer owns 125 of the 1,000 streams
             async with engine.begin() as conn:
                 version = await store.stream_version(conn, stream)
                 await store.append(conn, stream, version, [event(i)], ctx, T0)
@@ -115,7 +116,7 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
 
     async def raw_inserts() -> None:
         connection = await asyncpg.connect(raw_url)
-        await connection.execute("CREATE TEMP TABLE raw (id bigserial, stream text, payload jsonb)")
+        await connection.execute("CREATE TABLE raw (id bigserial, stream text, payload jsonb)")
         for _ in range(0, EVENTS, 10):
             async with connection.transaction():
                 await connection.executemany(
@@ -173,14 +174,9 @@ async def main() -> None:
         if not database_url:
             postgres = EmbeddedPostgres(Path(tmp) / "pgdata")
             database_url = postgres.start()
-        admin_url = database_url
         name = f"bench_{uuid.uuid4().hex[:8]}"
-        await create_database(admin_url, name)
-        database_url = (
-            database_url.replace("/postgres?", f"/{name}?").replace("/postgres", f"/{name}")
-            if "/postgres" in database_url
-            else database_url
-        )
+        await create_database(database_url, name)
+        database_url = database_url_for(database_url, name)
         tansu = EmbeddedTansu()
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP") or tansu.start()
         try:
