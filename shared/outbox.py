@@ -21,10 +21,11 @@ import asyncio
 import contextlib
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from faststream.kafka import KafkaBroker
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = structlog.get_logger(__name__)
@@ -73,8 +74,8 @@ class OutboxRelay:
                     log.info("outbox relay holds the lock", schema=self.schema)
                     try:
                         while True:
-                            if await self.publish_batch(conn) == 0:
-                                await self._idle()
+                            await self.drain(conn)
+                            await self._idle()
                     finally:
                         self.stats.has_lock = False
             except asyncio.CancelledError:
@@ -92,18 +93,48 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds)
         self._wake.clear()
 
+    async def drain(self, conn: AsyncConnection) -> int:
+        """Publish batches until the outbox is empty; returns how many were published.
+
+        Each round trip deletes the batch the broker just acknowledged and reads
+        the next one, always from the start of the outbox in position order.
+        """
+        published = 0
+        rows = await self._next_batch(conn, sent=[])
+        while rows:
+            await self._publish(rows)
+            published += len(rows)
+            self.stats.published += len(rows)
+            self.stats.batches += 1
+            rows = await self._next_batch(conn, sent=[row.position for row in rows])
+        return published
+
     async def publish_batch(self, conn: AsyncConnection) -> int:
-        """Publish one batch of unsent rows; returns how many were published."""
+        """Publish one batch and delete it; returns how many were published."""
+        rows = await self._next_batch(conn, sent=[])
+        if rows:
+            await self._publish(rows)
+            await conn.execute(
+                text(f"DELETE FROM {self.schema}.outbox WHERE position = ANY(:p)"),
+                {"p": [row.position for row in rows]},
+            )
+        return len(rows)
+
+    async def _next_batch(self, conn: AsyncConnection, sent: list[int]) -> list[Row[Any]]:
+        # The DELETE is invisible to this statement's own SELECT, hence the exclusion.
         result = await conn.execute(
             text(
-                f"SELECT position, event_id, topic, key, event_type, envelope "
-                f"FROM {self.schema}.outbox ORDER BY position LIMIT :n"
+                f"WITH sent AS (DELETE FROM {self.schema}.outbox WHERE position = ANY(:sent)) "
+                "SELECT position, event_id, topic, key, event_type, envelope "
+                f"FROM {self.schema}.outbox WHERE position <> ALL(:sent) "
+                "ORDER BY position LIMIT :n"
             ),
-            {"n": self.batch_size},
+            {"sent": sent, "n": self.batch_size},
         )
-        rows = result.all()
-        if not rows:
-            return 0
+        return list(result.all())
+
+    async def _publish(self, rows: list[Row[Any]]) -> None:
+        """Send every row, then wait until the broker acknowledged them all."""
         pending = [
             await self.broker.publish(
                 bytes(row.envelope),
@@ -115,13 +146,6 @@ class OutboxRelay:
             for row in rows
         ]
         await asyncio.gather(*pending)
-        await conn.execute(
-            text(f"DELETE FROM {self.schema}.outbox WHERE position = ANY(:p)"),
-            {"p": [row.position for row in rows]},
-        )
-        self.stats.published += len(rows)
-        self.stats.batches += 1
-        return len(rows)
 
     async def backlog(self) -> int:
         async with self.engine.connect() as conn:

@@ -143,8 +143,7 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
     async def drain() -> None:
         async with engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
-            while await relay.publish_batch(conn):
-                pass
+            await relay.drain(conn)
 
     results.append(await timed("outbox relay → broker", int(backlog), drain))
     await broker.stop()
