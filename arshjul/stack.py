@@ -15,7 +15,8 @@ from typing import ClassVar
 import psutil
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from shared.settings import Settings
+from services.scheduler.adapters.repository import TOPIC as SCHEDULER_TOPIC
+from services.scheduler.service import DEFAULT_GRPC_PORT as SCHEDULER_GRPC_PORT
 
 __all__ = [
     "STACK_SERVICES",
@@ -23,7 +24,6 @@ __all__ = [
     "StackFile",
     "StackNotRunning",
     "StackService",
-    "topic_name",
 ]
 
 
@@ -42,13 +42,8 @@ class ServiceSpec:
 
 
 STACK_SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("scheduler", "services.scheduler", 50061, ("scheduler.events",)),
+    ServiceSpec("scheduler", "services.scheduler", SCHEDULER_GRPC_PORT, (SCHEDULER_TOPIC,)),
 )
-
-
-def topic_name(settings: Settings, base: str) -> str:
-    """The topic name actually used for `base` (tests give each run its own prefix)."""
-    return f"{settings.topic_prefix}{base}"
 
 
 class StackNotRunning(RuntimeError):

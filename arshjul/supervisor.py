@@ -37,12 +37,12 @@ from rich.table import Table
 from rich.text import Text
 
 import arshjul
-from arshjul.stack import STACK_SERVICES, ServiceSpec, StackFile, StackService, topic_name
+from arshjul.stack import STACK_SERVICES, ServiceSpec, StackFile, StackService
 from shared.auth import load_or_create_secret
 from shared.embedded import die_with_parent
 from shared.embedded.postgres import EmbeddedPostgres, EmbeddedPostgresError
 from shared.embedded.tansu import EmbeddedTansu, EmbeddedTansuError, free_port, port_is_free
-from shared.kafka import connection_options
+from shared.kafka import connection_options, topic
 from shared.kafka_admin import KafkaAdminError, ensure_topics
 from shared.settings import Settings
 
@@ -277,9 +277,7 @@ class _Supervisor:
 
     async def _create_topics(self) -> None:
         topics = [
-            topic_name(self.settings, base)
-            for service in self.services
-            for base in service.spec.topics
+            topic(self.settings, base) for service in self.services for base in service.spec.topics
         ]
         if not topics:
             return

@@ -9,7 +9,6 @@ after a crash, a rebalance) is skipped by its event id.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -55,7 +54,6 @@ class EffectivelyOnceConsumer:
         self.handler = handler
         self.batch_size = batch_size
         self.stats = ConsumerStats()
-        self.assigned = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
 
     async def run(self) -> None:
@@ -143,4 +141,3 @@ class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
             else:
                 consumer.seek(tp, 0)
         log.info("partitions assigned", consumer=self.owner.name, partitions=len(assigned))
-        self.owner.assigned.set()

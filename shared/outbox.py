@@ -146,8 +146,3 @@ class OutboxRelay:
             for row in rows
         ]
         await asyncio.gather(*pending)
-
-    async def backlog(self) -> int:
-        async with self.engine.connect() as conn:
-            result = await conn.execute(text(f"SELECT count(*) FROM {self.schema}.outbox"))
-            return int(result.scalar_one())

@@ -129,7 +129,7 @@ class SchedulerApp:
             caller,
             wheel_id,
             expected,
-            _authorise_act,
+            _authorise_read,
             lambda w, now: w.decide_complete(
                 step_id, occurrence_date, by=caller.subject, note=note, now=now
             ),
@@ -245,10 +245,6 @@ def _authorise_read(caller: Caller, tenant: str, unit: str | None) -> None:
     require_tenant(caller, tenant)
     if unit is not None:
         require_unit(caller, unit)
-
-
-def _authorise_act(caller: Caller, tenant: str, unit: str) -> None:
-    _authorise_read(caller, tenant, unit)
 
 
 def _authorise_write(caller: Caller, tenant: str, unit: str) -> None:

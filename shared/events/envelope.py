@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -43,11 +42,3 @@ class EventEnvelope(BaseModel):
     def name(self) -> str:
         """The type name without its version: `scheduler.WheelStepDue`."""
         return self.type.rsplit(".v", 1)[0]
-
-
-def utc(at: datetime) -> datetime:
-    from datetime import UTC
-
-    if at.tzinfo is None:
-        raise ValueError("event times must be timezone-aware")
-    return at.astimezone(UTC)

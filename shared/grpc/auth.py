@@ -48,16 +48,6 @@ def current_caller() -> Caller:
     return caller
 
 
-@contextmanager
-def acting_as(caller: Caller) -> Iterator[Caller]:
-    """Run code as `caller` outside a gRPC call (the CLI, tests)."""
-    token = _current_caller.set(caller)
-    try:
-        yield caller
-    finally:
-        _current_caller.reset(token)
-
-
 def is_exempt(method: str) -> bool:
     return method.startswith(EXEMPT_METHOD_PREFIXES)
 

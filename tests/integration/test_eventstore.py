@@ -69,6 +69,18 @@ async def test_append_then_load_gives_the_events_in_version_order(engine: AsyncE
     assert all(e.tenant == "1480" and e.producer == "test" for e in stream.events)
 
 
+async def test_read_all_gives_every_stream_in_commit_order(engine: AsyncEngine) -> None:
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
+    for minute, stream in enumerate(["s-1", "s-2", "s-1", "s-3"]):
+        async with engine.begin() as conn:
+            version = await store.stream_version(conn, stream)
+            await store.append(conn, stream, version, [paused(minute)], context(), T0)
+    read = [(e.aggregate_id, e.aggregate_version) async for _, e in store.read_all(batch_size=3)]
+    assert read == [("s-1", 1), ("s-2", 1), ("s-1", 2), ("s-3", 1)]
+    later = [e.aggregate_id async for _, e in store.read_all(after_position=3)]
+    assert later == ["s-3"]
+
+
 async def test_a_stale_expected_version_is_refused_and_stores_nothing(engine: AsyncEngine) -> None:
     store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
     async with engine.begin() as conn:

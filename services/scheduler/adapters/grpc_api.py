@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 import grpc
 
-from services.scheduler.application import SchedulerApp
+from services.scheduler.application import CommandResult, SchedulerApp
 from services.scheduler.domain.ics import wheel_to_ics
 from services.scheduler.domain.schedule import Occurrence
 from services.scheduler.domain.templates import TEMPLATES
@@ -44,7 +44,7 @@ class SchedulerServicer(pb_grpc.SchedulerServicer):
             steps=steps_from_pb(request.steps),
             starts_on=parse_date(request.starts_on, "starts_on") if request.starts_on else None,
         )
-        return _reply(result.wheel, [str(e.event_id) for e in result.envelopes])
+        return _reply(result)
 
     @map_domain_errors
     async def ChangeSteps(self, request: pb.ChangeStepsRequest, context: object) -> pb.WheelReply:
@@ -54,24 +54,24 @@ class SchedulerServicer(pb_grpc.SchedulerServicer):
             steps_from_pb(request.steps),
             request.expected_version,
         )
-        return _reply(result.wheel, [str(e.event_id) for e in result.envelopes])
+        return _reply(result)
 
     @map_domain_errors
     async def PauseWheel(self, request: pb.WheelCommand, context: object) -> pb.WheelReply:
         result = await self.app.pause(current_caller(), request.wheel_id, request.expected_version)
-        return _reply(result.wheel, [str(e.event_id) for e in result.envelopes])
+        return _reply(result)
 
     @map_domain_errors
     async def ResumeWheel(self, request: pb.WheelCommand, context: object) -> pb.WheelReply:
         result = await self.app.resume(current_caller(), request.wheel_id, request.expected_version)
-        return _reply(result.wheel, [str(e.event_id) for e in result.envelopes])
+        return _reply(result)
 
     @map_domain_errors
     async def ArchiveWheel(self, request: pb.WheelCommand, context: object) -> pb.WheelReply:
         result = await self.app.archive(
             current_caller(), request.wheel_id, request.expected_version
         )
-        return _reply(result.wheel, [str(e.event_id) for e in result.envelopes])
+        return _reply(result)
 
     @map_domain_errors
     async def CompleteOccurrence(
@@ -86,7 +86,7 @@ class SchedulerServicer(pb_grpc.SchedulerServicer):
             request.note,
             request.expected_version,
         )
-        return _reply(result.wheel, [str(e.event_id) for e in result.envelopes])
+        return _reply(result)
 
     @map_domain_errors
     async def GetWheel(self, request: pb.GetWheelRequest, context: object) -> pb.Wheel:
@@ -340,5 +340,9 @@ def _upcoming_to_pb(step: WheelStep, o: Occurrence) -> pb.Occurrence:
     )
 
 
-def _reply(wheel: Wheel, event_ids: list[str]) -> pb.WheelReply:
-    return pb.WheelReply(wheel_id=wheel.wheel_id, version=wheel.version, event_ids=event_ids)
+def _reply(result: CommandResult) -> pb.WheelReply:
+    return pb.WheelReply(
+        wheel_id=result.wheel.wheel_id,
+        version=result.wheel.version,
+        event_ids=[str(e.event_id) for e in result.envelopes],
+    )

@@ -48,6 +48,10 @@ class OpenOccurrence:
     completed_at: datetime | None = None
     overdue: bool = False
 
+    @classmethod
+    def opened_by(cls, due: WheelStepDue) -> OpenOccurrence:
+        return cls(due.step_id, due.occurrence_date, due.opens_at, due.deadline_at, due.role)
+
 
 @dataclass
 class Wheel:
@@ -99,13 +103,8 @@ class Wheel:
             case WheelArchived():
                 self.status = _ARCHIVED
             case WheelStepDue():
-                self.occurrences[(payload.step_id, payload.occurrence_date)] = OpenOccurrence(
-                    payload.step_id,
-                    payload.occurrence_date,
-                    payload.opens_at,
-                    payload.deadline_at,
-                    payload.role,
-                )
+                key = (payload.step_id, payload.occurrence_date)
+                self.occurrences[key] = OpenOccurrence.opened_by(payload)
             case WheelStepCompleted():
                 key = (payload.step_id, payload.occurrence_date)
                 self.occurrences[key].completed_at = payload.completed_at
@@ -130,16 +129,9 @@ class Wheel:
                 continue
             if self._paused_at(occurrence.opens_at):
                 continue
-            pending.append((occurrence.opens_at, 0, order, self._due_event(step, occurrence)))
-            opened.append(
-                OpenOccurrence(
-                    step.step_id,
-                    occurrence.occurrence_date,
-                    occurrence.opens_at,
-                    occurrence.deadline_at,
-                    step.role,
-                )
-            )
+            due = self._due_event(step, occurrence)
+            pending.append((occurrence.opens_at, 0, order, due))
+            opened.append(OpenOccurrence.opened_by(due))
         for order, open_ in enumerate([*self.occurrences.values(), *opened]):
             if open_.completed_at is None and not open_.overdue and open_.deadline_at <= now:
                 overdue = WheelStepOverdue(
