@@ -15,6 +15,7 @@ from typing import ClassVar
 import psutil
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from services.reporting.service import DEFAULT_GRPC_PORT as REPORTING_GRPC_PORT
 from services.scheduler.adapters.repository import TOPIC as SCHEDULER_TOPIC
 from services.scheduler.service import DEFAULT_GRPC_PORT as SCHEDULER_GRPC_PORT
 
@@ -43,6 +44,7 @@ class ServiceSpec:
 
 STACK_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("scheduler", "services.scheduler", SCHEDULER_GRPC_PORT, (SCHEDULER_TOPIC,)),
+    ServiceSpec("reporting", "services.reporting", REPORTING_GRPC_PORT, ()),
 )
 
 

@@ -24,8 +24,10 @@ from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-#: Handles one new event inside the batch transaction; must not commit.
-Handler = Callable[[AsyncConnection, EventEnvelope], Awaitable[None]]
+#: Handles the new (not yet handled) events of one fetched batch, in offset
+#: order, inside the batch transaction; must not commit. A batch comes from one
+#: partition, so one aggregate's events arrive in order.
+Handler = Callable[[AsyncConnection, Sequence[EventEnvelope]], Awaitable[None]]
 
 
 @dataclass
@@ -83,13 +85,15 @@ class EffectivelyOnceConsumer:
         envelopes = [EventEnvelope.from_bytes(v) for v in values]
         async with self.engine.begin() as conn:
             fresh = await self._claim(conn, [e.event_id for e in envelopes])
+            new: list[EventEnvelope] = []
             for envelope in envelopes:
                 if envelope.event_id in fresh:
                     fresh.discard(envelope.event_id)  # a batch may hold one id twice
-                    await self.handler(conn, envelope)
-                    self.stats.handled += 1
-                else:
-                    self.stats.duplicates += 1
+                    new.append(envelope)
+            if new:
+                await self.handler(conn, new)
+            self.stats.handled += len(new)
+            self.stats.duplicates += len(envelopes) - len(new)
             await conn.execute(
                 text(
                     f"INSERT INTO {self.schema}.consumer_positions "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from pathlib import Path
 
 import structlog
@@ -15,6 +14,7 @@ from services.scheduler.adapters.repository import SCHEMA, TOPIC, WheelRepositor
 from services.scheduler.application import SchedulerApp
 from shared.auth import verifier_from_settings
 from shared.db import create_engine, database_url
+from shared.entrypoint import stop_on_signals
 from shared.eventstore import EventStore
 from shared.grpc.server import start_server
 from shared.kafka import make_broker, topic
@@ -36,7 +36,7 @@ def migrate(settings: Settings) -> None:
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     configure_logging(settings, service=NAME)
-    stop = stop or _stop_on_signals()
+    stop = stop or stop_on_signals()
     engine = create_engine(settings)
     broker = make_broker(settings)
     await broker.connect()
@@ -88,11 +88,3 @@ async def _tick(app: SchedulerApp, every: float) -> None:
         except Exception:
             log.exception("ticker failed; retrying")
         await asyncio.sleep(every)
-
-
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    return stop

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -164,14 +164,15 @@ async def test_a_relay_that_dies_before_marking_sent_republishes_and_consumers_c
     raw = await read_topic(kafka_bootstrap, topic, at_least=10)
     assert len(raw) == 20  # every event twice on the topic
 
-    async def handle(conn: AsyncConnection, envelope: EventEnvelope) -> None:
-        await conn.execute(
-            text(
-                f"INSERT INTO {SCHEMA}.counts VALUES (:t, 1) "
-                "ON CONFLICT (event_type) DO UPDATE SET n = counts.n + 1"
-            ),
-            {"t": envelope.type},
-        )
+    async def handle(conn: AsyncConnection, envelopes: Sequence[EventEnvelope]) -> None:
+        for envelope in envelopes:
+            await conn.execute(
+                text(
+                    f"INSERT INTO {SCHEMA}.counts VALUES (:t, 1) "
+                    "ON CONFLICT (event_type) DO UPDATE SET n = counts.n + 1"
+                ),
+                {"t": envelope.type},
+            )
 
     consumer = EffectivelyOnceConsumer(
         settings, engine, schema=SCHEMA, name="counter", topics=[topic], handler=handle

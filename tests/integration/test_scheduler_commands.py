@@ -14,20 +14,21 @@ from shared.api import scheduler_pb2 as pb
 from shared.roles import Role
 from shared.settings import Settings
 from tests.integration.test_scheduler_wheels import LOKE, free_port
-from tests.support.scheduler import Client, SchedulerProcess, migrate, token
+from tests.support.scheduler import Client, migrate, token
+from tests.support.service import ServiceProcess
 
 
 @pytest.fixture
-async def scheduler(settings: Settings, tmp_path: Path) -> AsyncIterator[SchedulerProcess]:
+async def scheduler(settings: Settings, tmp_path: Path) -> AsyncIterator[ServiceProcess]:
     migrate(settings)
-    process = SchedulerProcess(settings, free_port(), tmp_path / "scheduler.log")
+    process = ServiceProcess("scheduler", settings, free_port(), tmp_path / "scheduler.log")
     await process.start()
     yield process
     process.stop()
 
 
 @pytest.fixture
-async def channel(scheduler: SchedulerProcess) -> AsyncIterator[grpc.aio.Channel]:
+async def channel(scheduler: ServiceProcess) -> AsyncIterator[grpc.aio.Channel]:
     async with grpc.aio.insecure_channel(scheduler.address) as channel:
         yield channel
 
@@ -152,7 +153,7 @@ async def test_no_token_is_unauthenticated(channel: grpc.aio.Channel) -> None:
 async def test_the_wall_clock_cannot_be_advanced(settings: Settings, tmp_path: Path) -> None:
     wall = settings.model_copy(update={"clock": "wall"})
     migrate(wall)
-    process = SchedulerProcess(wall, free_port(), tmp_path / "wall.log")
+    process = ServiceProcess("scheduler", wall, free_port(), tmp_path / "wall.log")
     await process.start()
     try:
         async with grpc.aio.insecure_channel(process.address) as channel:

@@ -23,7 +23,8 @@ from shared.kafka_admin import ensure_topics
 from shared.roles import Role
 from shared.settings import Settings
 from tests.support.kafka import read_topic
-from tests.support.scheduler import Client, SchedulerProcess, migrate, token
+from tests.support.scheduler import Client, migrate, token
+from tests.support.service import ServiceProcess
 
 LOKE = "loke-rapporteringshjul"
 START = datetime(2025, 4, 1, tzinfo=STOCKHOLM)
@@ -100,10 +101,10 @@ async def scheduler_settings(settings: Settings, kafka_bootstrap: str) -> Settin
 
 
 @pytest.fixture
-async def scheduler(
-    scheduler_settings: Settings, tmp_path: Path
-) -> AsyncIterator[SchedulerProcess]:
-    process = SchedulerProcess(scheduler_settings, free_port(), tmp_path / "scheduler.log")
+async def scheduler(scheduler_settings: Settings, tmp_path: Path) -> AsyncIterator[ServiceProcess]:
+    process = ServiceProcess(
+        "scheduler", scheduler_settings, free_port(), tmp_path / "scheduler.log"
+    )
     await process.start()
     yield process
     process.stop()
@@ -129,7 +130,7 @@ def clients(settings: Settings, channel: grpc.aio.Channel) -> tuple[Client, Clie
 
 
 async def test_a_loke_year_emits_each_occurrence_once_in_date_order(
-    scheduler: SchedulerProcess, scheduler_settings: Settings, kafka_bootstrap: str
+    scheduler: ServiceProcess, scheduler_settings: Settings, kafka_bootstrap: str
 ) -> None:
     topic = f"{scheduler_settings.topic_prefix}scheduler.events"
     async with grpc.aio.insecure_channel(scheduler.address) as channel:
@@ -158,7 +159,7 @@ async def test_a_loke_year_emits_each_occurrence_once_in_date_order(
 
 
 async def test_sigkill_part_way_through_the_year_loses_nothing_and_emits_nothing_twice(
-    scheduler: SchedulerProcess, scheduler_settings: Settings, kafka_bootstrap: str
+    scheduler: ServiceProcess, scheduler_settings: Settings, kafka_bootstrap: str
 ) -> None:
     topic = f"{scheduler_settings.topic_prefix}scheduler.events"
     months = [f"{y}-{m:02d}-01" for y, m in [(2025, m) for m in range(5, 13)]] + [
@@ -191,13 +192,13 @@ async def test_sigkill_part_way_through_the_year_loses_nothing_and_emits_nothing
 
 
 async def test_two_replicas_emit_each_occurrence_once(
-    scheduler: SchedulerProcess,
+    scheduler: ServiceProcess,
     scheduler_settings: Settings,
     kafka_bootstrap: str,
     tmp_path: Path,
 ) -> None:
     topic = f"{scheduler_settings.topic_prefix}scheduler.events"
-    second = SchedulerProcess(scheduler_settings, free_port(), tmp_path / "second.log")
+    second = ServiceProcess("scheduler", scheduler_settings, free_port(), tmp_path / "second.log")
     await second.start()
     try:
         async with (

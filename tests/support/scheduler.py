@@ -1,131 +1,23 @@
-"""Running the real scheduler service as a process, and talking to it over gRPC."""
+"""The scheduler service in a test: its process, and a client over gRPC."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.api import scheduler_pb2_grpc as pb_grpc
-from shared.auth import TokenIssuer, load_or_create_secret
-from shared.roles import Role
 from shared.settings import Settings
+from tests.support import service
+from tests.support.service import AuthorisedStub, token
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def service_env(settings: Settings, port: int) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url or "",
-        "KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
-        "ARSHJUL_HOME": str(settings.home),
-        "ARSHJUL_TOPIC_PREFIX": settings.topic_prefix,
-        "ARSHJUL_KAFKA_IDEMPOTENCE": "false",
-        "ARSHJUL_KAFKA_SESSION_TIMEOUT_MS": "2000",
-        "ARSHJUL_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "ARSHJUL_CLOCK": settings.clock,
-        "ARSHJUL_SIMULATED_CLOCK_START": settings.simulated_clock_start.isoformat(),
-        "ARSHJUL_GRPC_PORT": str(port),
-        "ARSHJUL_SCHEDULER_TICK_SECONDS": str(settings.scheduler_tick_seconds),
-    }
-    return env
+__all__ = ["Client", "migrate", "token"]
 
 
 def migrate(settings: Settings) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "services.scheduler", "migrate"],
-        env=service_env(settings, 0),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    service.migrate(settings, "scheduler")
 
 
-@dataclass
-class SchedulerProcess:
-    settings: Settings
-    port: int
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        load_or_create_secret(self.settings.secret_file())
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.scheduler", "serve"],
-                env=service_env(self.settings, self.port),
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        await wait_serving(self.address, self.process, self.log)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs."""
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-async def wait_serving(
-    address: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    async with grpc.aio.insecure_channel(address) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"scheduler exited: {log.read_text()[-3000:]}")
-            try:
-                reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.aio.AioRpcError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"scheduler not SERVING in {timeout} s: {log.read_text()[-3000:]}")
-
-
-def token(settings: Settings, tenant: str, role: Role, unit: str | None = None) -> str:
-    secret = load_or_create_secret(settings.secret_file())
-    return TokenIssuer(secret, settings.jwt_issuer, settings.jwt_audience).issue(
-        tenant=tenant, role=role, unit=unit
-    )
-
-
-class Client:
+class Client(AuthorisedStub):
     """A scheduler stub whose calls carry one caller's bearer token."""
 
     def __init__(self, channel: grpc.aio.Channel, bearer: str) -> None:
-        self.stub = pb_grpc.SchedulerStub(channel)
-        self.metadata = (("authorization", f"Bearer {bearer}"),)
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.stub, name)
-
-        async def call(request: Any) -> Any:
-            return await method(request, metadata=self.metadata, timeout=60)
-
-        return call
+        super().__init__(pb_grpc.SchedulerStub(channel), bearer)

@@ -1,0 +1,15 @@
+"""Every projection the reporting service runs (each its own schema and consumer)."""
+
+from __future__ import annotations
+
+from services.reporting.projections.base import Projection
+
+PROJECTIONS: tuple[Projection, ...] = ()
+
+
+def get_projection(name: str) -> Projection:
+    for projection in PROJECTIONS:
+        if projection.name == name:
+            return projection
+    known = ", ".join(p.name for p in PROJECTIONS) or "none"
+    raise KeyError(f"no projection {name!r} (known: {known})")
