@@ -166,6 +166,11 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
     return results
 
 
+#: Each suite gets the run's database URL and broker; it keeps to its own schema
+#: and topics, and returns (measure, events/s) rows for the table.
+SUITES: tuple[Callable[[str, str], Awaitable[list[tuple[str, float]]]], ...] = (bench,)
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         postgres: EmbeddedPostgres | None = None
@@ -179,7 +184,9 @@ async def main() -> None:
         tansu = EmbeddedTansu()
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP") or tansu.start()
         try:
-            results = await bench(database_url, bootstrap)
+            results = []
+            for suite in SUITES:
+                results += await suite(database_url, bootstrap)
         finally:
             tansu.stop()
             if postgres is not None:
