@@ -96,53 +96,71 @@ class OutboxRelay:
     async def drain(self, conn: AsyncConnection) -> int:
         """Publish batches until the outbox is empty; returns how many were published.
 
-        Each round trip deletes the batch the broker just acknowledged and reads
-        the next one, always from the start of the outbox in position order.
+        While the broker acknowledges one batch, the same round trip deletes the
+        batch acknowledged before it and reads the next. Nothing of the next
+        batch is sent before every acknowledgement is in, so a failed send
+        never lets a later event of its key overtake it.
         """
         published = 0
-        rows = await self._next_batch(conn, sent=[])
+        acknowledged: list[int] = []
+        rows = await self._next_batch(conn, delete=[], skip=[])
         while rows:
-            await self._publish(rows)
-            published += len(rows)
-            self.stats.published += len(rows)
+            positions = [row.position for row in rows]
+            confirmations = await self._send(rows)
+            rows, _ = await asyncio.gather(
+                self._next_batch(conn, delete=acknowledged, skip=acknowledged + positions),
+                asyncio.gather(*confirmations),
+            )
+            acknowledged = positions
+            published += len(positions)
+            self.stats.published += len(positions)
             self.stats.batches += 1
-            rows = await self._next_batch(conn, sent=[row.position for row in rows])
+            if not rows:
+                rows = await self._next_batch(conn, delete=acknowledged, skip=acknowledged)
+                acknowledged = []
         return published
 
     async def publish_batch(self, conn: AsyncConnection) -> int:
         """Publish one batch and delete it; returns how many were published."""
-        rows = await self._next_batch(conn, sent=[])
+        rows = await self._next_batch(conn, delete=[], skip=[])
         if rows:
-            await self._publish(rows)
+            await asyncio.gather(*await self._send(rows))
             await conn.execute(
                 text(f"DELETE FROM {self.schema}.outbox WHERE position = ANY(:p)"),
                 {"p": [row.position for row in rows]},
             )
         return len(rows)
 
-    async def _next_batch(self, conn: AsyncConnection, sent: list[int]) -> list[Row[Any]]:
-        # The DELETE is invisible to this statement's own SELECT, hence the exclusion.
+    async def _next_batch(
+        self, conn: AsyncConnection, *, delete: list[int], skip: list[int]
+    ) -> list[Row[Any]]:
+        """Delete the acknowledged rows `delete`; read the oldest rows not in `skip`."""
+        # The DELETE is invisible to this statement's own SELECT, hence `skip`.
         result = await conn.execute(
             text(
-                f"WITH sent AS (DELETE FROM {self.schema}.outbox WHERE position = ANY(:sent)) "
-                "SELECT position, event_id, topic, key, event_type, envelope "
-                f"FROM {self.schema}.outbox WHERE position <> ALL(:sent) "
+                f"WITH sent AS (DELETE FROM {self.schema}.outbox WHERE position = ANY(:delete)) "
+                "SELECT position, event_id, topic, key, event_type, correlation_id, envelope "
+                f"FROM {self.schema}.outbox WHERE position <> ALL(:skip) "
                 "ORDER BY position LIMIT :n"
             ),
-            {"sent": sent, "n": self.batch_size},
+            {"delete": delete, "skip": skip, "n": self.batch_size},
         )
         return list(result.all())
 
-    async def _publish(self, rows: list[Row[Any]]) -> None:
-        """Send every row, then wait until the broker acknowledged them all."""
-        pending = [
+    async def _send(self, rows: list[Row[Any]]) -> list[asyncio.Future[Any]]:
+        """Hand every row to the producer; returns the broker's pending acknowledgements.
+
+        The envelope's correlation id travels as FastStream's correlation id, so
+        the logs of every service that handles the event join on it.
+        """
+        return [
             await self.broker.publish(
                 bytes(row.envelope),
                 row.topic,
                 key=row.key.encode(),
                 headers={"event_id": str(row.event_id), "event_type": row.event_type},
+                correlation_id=str(row.correlation_id),
                 no_confirm=True,
             )
             for row in rows
         ]
-        await asyncio.gather(*pending)

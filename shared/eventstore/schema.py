@@ -41,6 +41,7 @@ def eventstore_ddl(schema: str) -> list[str]:
             topic      text NOT NULL,
             key        text NOT NULL,
             event_type text NOT NULL,
+            correlation_id uuid NOT NULL,
             envelope   bytea NOT NULL
         )""",
         f"""CREATE TABLE {schema}.handled_events (

@@ -82,8 +82,9 @@ class EventStore:
                 FROM new ORDER BY ord
                 RETURNING event_id
             )
-            INSERT INTO {schema}.outbox (event_id, topic, key, event_type, envelope)
-            SELECT new.event_id, :topic, :stream_id, new.type, new.envelope
+            INSERT INTO {schema}.outbox (event_id, topic, key, event_type, correlation_id,
+                envelope)
+            SELECT new.event_id, :topic, :stream_id, new.type, :correlation_id, new.envelope
             FROM new JOIN stored USING (event_id) ORDER BY new.ord
             RETURNING position
             """
