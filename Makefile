@@ -43,3 +43,8 @@ proto: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .arshjul .mypy_cache .ruff_cache
+
+## Regenerate docs/asyncapi.yaml and docs/events/ from the event catalogue (a test checks them).
+.PHONY: event-docs
+event-docs: $(STAMP)
+	$(BIN)/python -m shared.events.docs

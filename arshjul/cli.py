@@ -8,7 +8,10 @@ from typing import Annotated
 import typer
 
 from arshjul.client import console, err
+from arshjul.measurements_cli import client_chart, client_report, followup_app, import_file
+from arshjul.operations_cli import replay, reporting_app
 from arshjul.scheduler_cli import scheduler_app
+from arshjul.sessions_cli import knowledge_report, sessions_app
 from shared.auth import issuer_from_settings
 from shared.errors import DomainError
 from shared.roles import Role
@@ -16,6 +19,14 @@ from shared.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Årshjul: systematisk uppföljning / follow-up.")
 app.add_typer(scheduler_app, name="scheduler")
+app.add_typer(followup_app, name="followup")
+app.command("client-report")(client_report)
+app.command("client-chart")(client_chart)
+app.command("import")(import_file)
+app.add_typer(reporting_app, name="reporting")
+app.command("replay")(replay)
+app.add_typer(sessions_app, name="sessions")
+app.command("knowledge-report")(knowledge_report)
 
 
 @app.command()

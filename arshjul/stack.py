@@ -16,8 +16,11 @@ import psutil
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.reporting.service import DEFAULT_GRPC_PORT as REPORTING_GRPC_PORT
+from services.reporting.service import DEFAULT_METRICS_PORT as REPORTING_METRICS_PORT
+from services.scheduler.adapters.repository import SCHEMA as SCHEDULER_SCHEMA
 from services.scheduler.adapters.repository import TOPIC as SCHEDULER_TOPIC
 from services.scheduler.service import DEFAULT_GRPC_PORT as SCHEDULER_GRPC_PORT
+from services.scheduler.service import DEFAULT_METRICS_PORT as SCHEDULER_METRICS_PORT
 
 __all__ = [
     "STACK_SERVICES",
@@ -33,18 +36,41 @@ class ServiceSpec:
     """One service process of the stack.
 
     `module` is run as `python -m <module> migrate` and `python -m <module> serve`;
-    `topics` are the base names of the topics it publishes (before the prefix).
+    `topics` are the base names of the topics it publishes (before the prefix);
+    `schema` is the PostgreSQL schema of its event store (what `arshjul replay`
+    republishes), None for a service that keeps none; `metrics_port` is where
+    it serves Prometheus metrics (0: `arshjul up` picks a free port).
     """
 
     name: str
     module: str
     grpc_port: int
     topics: tuple[str, ...]
+    schema: str | None = None
+    metrics_port: int = 0
 
 
 STACK_SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("scheduler", "services.scheduler", SCHEDULER_GRPC_PORT, (SCHEDULER_TOPIC,)),
-    ServiceSpec("reporting", "services.reporting", REPORTING_GRPC_PORT, ()),
+    ServiceSpec(
+        "scheduler",
+        "services.scheduler",
+        SCHEDULER_GRPC_PORT,
+        (SCHEDULER_TOPIC,),
+        SCHEDULER_SCHEMA,
+        metrics_port=SCHEDULER_METRICS_PORT,
+    ),
+    ServiceSpec("sessions", "services.sessions", 50062, ("sessions.events",), "sessions", 9162),
+    ServiceSpec(
+        "measurements", "services.measurements", 50063, ("measurements.events",), "measurements"
+    ),
+    ServiceSpec(
+        "reporting",
+        "services.reporting",
+        REPORTING_GRPC_PORT,
+        (),
+        "reporting",
+        metrics_port=REPORTING_METRICS_PORT,
+    ),
 )
 
 
@@ -62,6 +88,8 @@ class StackService(BaseModel):
     grpc_address: str
     pid: int
     log_file: Path
+    #: host:port of its Prometheus metrics (None: it serves none).
+    metrics_address: str | None = None
 
 
 class StackFile(BaseModel):

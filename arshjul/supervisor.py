@@ -176,6 +176,8 @@ class _Supervisor:
             _Service(spec, f"{host}:{spec.grpc_port}", self.logs / f"{spec.name}.log")
             for spec in services
         ]
+        self.metrics_ports = {spec.name: spec.metrics_port or free_port() for spec in services}
+        self.metrics_host = host
         self.postgres: EmbeddedPostgres | None = None
         self.tansu: EmbeddedTansu | None = None
         self.database_url = ""
@@ -458,6 +460,7 @@ class _Supervisor:
                     grpc_address=service.address,
                     pid=service.process.pid if service.process else 0,
                     log_file=service.log_file,
+                    metrics_address=f"{self.metrics_host}:{self.metrics_ports[service.spec.name]}",
                 )
                 for service in self.services
             ),
@@ -475,14 +478,17 @@ class _Supervisor:
         # Fold, not ellipsis: a cut URL or path is useless to copy.
         table.add_column("Service", overflow="fold")
         table.add_column("gRPC address", overflow="fold")
+        table.add_column("Metrics", overflow="fold")
         table.add_column("Log", overflow="fold")
         for service in self.services:
-            table.add_row(service.spec.name, service.address, str(service.log_file))
+            metrics = f"http://{self.metrics_host}:{self.metrics_ports[service.spec.name]}/metrics"
+            table.add_row(service.spec.name, service.address, metrics, str(service.log_file))
         table.add_section()
-        table.add_row("PostgreSQL", _without_password(self.database_url), "")
+        table.add_row("PostgreSQL", _without_password(self.database_url), "", "")
         table.add_row(
             "Kafka",
             self.kafka_bootstrap,
+            "",
             str(self.tansu.log_file) if self.tansu and self.tansu.log_file else "",
         )
         self.console.print(table)
@@ -576,6 +582,7 @@ class _Supervisor:
                 "DATABASE_URL": self.database_url,
                 "KAFKA_BOOTSTRAP": self.kafka_bootstrap,
                 "ARSHJUL_GRPC_PORT": str(spec.grpc_port),
+                "ARSHJUL_METRICS_PORT": str(self.metrics_ports[spec.name]),
                 "ARSHJUL_HOME": str(self.home),
                 "ARSHJUL_JWT_SECRET_FILE": str(self.secret_file),
                 "PYTHONPATH": os.pathsep.join(

@@ -9,6 +9,7 @@ after a crash, a rebalance) is skipped by its event id.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events.envelope import EventEnvelope
 from shared.kafka import bootstrap, consumer_options
+from shared.metrics import CONSUMER_DUPLICATES, CONSUMER_EVENTS_HANDLED, CONSUMER_LAG
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -57,6 +59,8 @@ class EffectivelyOnceConsumer:
         self.batch_size = batch_size
         self.stats = ConsumerStats()
         self._consumer: AIOKafkaConsumer | None = None
+        # The next offset of each assigned partition, for the lag metric.
+        self._next_offsets: dict[TopicPartition, int] = {}
 
     async def run(self) -> None:
         consumer = AIOKafkaConsumer(
@@ -75,6 +79,10 @@ class EffectivelyOnceConsumer:
                 for tp, records in batches.items():
                     if records:
                         await self._handle(tp, [r.value for r in records], records[-1].offset)
+                        self._next_offsets[tp] = records[-1].offset + 1
+                # Before the commit: the lag follows what the database holds, and
+                # Kafka's committed offsets are only a hint.
+                self._record_lag(consumer)
                 if batches:
                     await consumer.commit()
         finally:
@@ -92,8 +100,6 @@ class EffectivelyOnceConsumer:
                     new.append(envelope)
             if new:
                 await self.handler(conn, new)
-            self.stats.handled += len(new)
-            self.stats.duplicates += len(envelopes) - len(new)
             await conn.execute(
                 text(
                     f"INSERT INTO {self.schema}.consumer_positions "
@@ -103,6 +109,21 @@ class EffectivelyOnceConsumer:
                 ),
                 {"c": self.name, "t": tp.topic, "p": tp.partition, "o": last_offset + 1},
             )
+        # Counted once committed: a batch rolled back (a crash, a cancellation) is not handled.
+        self.stats.handled += len(new)
+        self.stats.duplicates += len(envelopes) - len(new)
+        CONSUMER_EVENTS_HANDLED.labels(self.name, tp.topic).inc(len(new))
+        CONSUMER_DUPLICATES.labels(self.name, tp.topic).inc(len(envelopes) - len(new))
+
+    def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+        # The fetch response's high watermark: end_offsets() is wrong on Tansu.
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            next_offset = self._next_offsets.get(tp)
+            if highwater is not None and next_offset is not None:
+                CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
+                    max(highwater - next_offset, 0)
+                )
 
     async def _claim(self, conn: AsyncConnection, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """Record ids as handled; returns those not handled before."""
@@ -133,13 +154,18 @@ class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
         self.owner = owner
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        return None
+        # Another member reports these partitions' lag from now on.
+        for tp in revoked:
+            self.owner._next_offsets.pop(tp, None)
+            with contextlib.suppress(KeyError):  # never reported: no fetch came back
+                CONSUMER_LAG.remove(self.owner.name, tp.topic, str(tp.partition))
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         consumer = self.owner._consumer
         assert consumer is not None
         stored = await self.owner.stored_positions()
         for tp in assigned:
+            self.owner._next_offsets[tp] = stored.get(tp, 0)
             if tp in stored:
                 consumer.seek(tp, stored[tp])
             else:

@@ -16,7 +16,10 @@ def database_url(settings: Settings) -> str:
     return settings.database_url
 
 
-def create_engine(settings: Settings, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
+    """An engine with `pool_size` (default: ARSHJUL_DATABASE_POOL_SIZE) connections,
+    and as many again under load."""
+    size = pool_size or settings.database_pool_size
     return create_async_engine(
-        database_url(settings), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        database_url(settings), pool_size=size, max_overflow=size, pool_pre_ping=True
     )

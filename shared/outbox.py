@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+import uuid
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +31,56 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, OUTBOX_RELAY_LAG_SECONDS
+
 log = structlog.get_logger(__name__)
+
+#: How often a relay busy with a backlog counts what is left (one more round trip).
+BACKLOG_SAMPLE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    """One stored event as it goes onto Kafka (the relay's and the replay's message)."""
+
+    topic: str
+    #: The stream (aggregate) id, so one aggregate's events stay in order on one partition.
+    key: str
+    event_id: uuid.UUID
+    event_type: str
+    correlation_id: uuid.UUID
+    envelope: bytes
+
+
+async def send_event(broker: KafkaBroker, event: OutgoingEvent) -> asyncio.Future[Any]:
+    """Hand one event to the producer; returns the broker's pending acknowledgement.
+
+    Key = stream id; the event id and type travel as headers (consumers
+    de-duplicate by the id), and the envelope's correlation id as FastStream's,
+    so the logs of every service that handles the event join on it.
+    """
+    pending: asyncio.Future[Any] = await broker.publish(
+        event.envelope,
+        event.topic,
+        key=event.key.encode(),
+        headers={"event_id": str(event.event_id), "event_type": event.event_type},
+        correlation_id=str(event.correlation_id),
+        no_confirm=True,
+    )
+    return pending
+
+
+async def publish_events(broker: KafkaBroker, events: Iterable[OutgoingEvent]) -> int:
+    """Send every event in the given order, then wait until the broker
+    acknowledged them all; returns how many."""
+    pending = [await send_event(broker, event) for event in events]
+    await asyncio.gather(*pending)
+    return len(pending)
+
+
+def relay_lock_key(schema: str) -> int:
+    """The advisory lock a service's relay holds while it publishes its outbox."""
+    return zlib.crc32(f"{schema}.outbox".encode())
 
 
 @dataclass
@@ -55,7 +107,13 @@ class OutboxRelay:
         self.idle_seconds = idle_seconds
         self.stats = RelayStats()
         self._wake = asyncio.Event()
-        self._lock_key = zlib.crc32(f"{schema}.outbox".encode())
+        self._lock_key = relay_lock_key(schema)
+        # Relay lag: the time since the outbox was last seen empty (see shared.metrics).
+        self._seen_empty = time.monotonic()
+        self._backlog_sampled = time.monotonic()
+        OUTBOX_RELAY_LAG_SECONDS.labels(schema).set_function(
+            lambda: time.monotonic() - self._seen_empty
+        )
 
     def wake(self) -> None:
         """Tell the relay new rows were committed (skips the idle wait)."""
@@ -115,10 +173,20 @@ class OutboxRelay:
             published += len(positions)
             self.stats.published += len(positions)
             self.stats.batches += 1
+            OUTBOX_PUBLISHED.labels(self.schema).inc(len(positions))
             if not rows:
                 rows = await self._next_batch(conn, delete=acknowledged, skip=acknowledged)
                 acknowledged = []
+            elif time.monotonic() - self._backlog_sampled >= BACKLOG_SAMPLE_SECONDS:
+                await self._sample_backlog(conn)
+        self._seen_empty = time.monotonic()
+        OUTBOX_BACKLOG.labels(self.schema).set(0)
         return published
+
+    async def _sample_backlog(self, conn: AsyncConnection) -> None:
+        result = await conn.execute(text(f"SELECT count(*) FROM {self.schema}.outbox"))
+        OUTBOX_BACKLOG.labels(self.schema).set(int(result.scalar_one()))
+        self._backlog_sampled = time.monotonic()
 
     async def publish_batch(self, conn: AsyncConnection) -> int:
         """Publish one batch and delete it; returns how many were published."""
@@ -129,6 +197,7 @@ class OutboxRelay:
                 text(f"DELETE FROM {self.schema}.outbox WHERE position = ANY(:p)"),
                 {"p": [row.position for row in rows]},
             )
+            OUTBOX_PUBLISHED.labels(self.schema).inc(len(rows))
         return len(rows)
 
     async def _next_batch(
@@ -148,19 +217,18 @@ class OutboxRelay:
         return list(result.all())
 
     async def _send(self, rows: list[Row[Any]]) -> list[asyncio.Future[Any]]:
-        """Hand every row to the producer; returns the broker's pending acknowledgements.
-
-        The envelope's correlation id travels as FastStream's correlation id, so
-        the logs of every service that handles the event join on it.
-        """
+        """Hand every row to the producer; returns the broker's pending acknowledgements."""
         return [
-            await self.broker.publish(
-                bytes(row.envelope),
-                row.topic,
-                key=row.key.encode(),
-                headers={"event_id": str(row.event_id), "event_type": row.event_type},
-                correlation_id=str(row.correlation_id),
-                no_confirm=True,
+            await send_event(
+                self.broker,
+                OutgoingEvent(
+                    row.topic,
+                    row.key,
+                    row.event_id,
+                    row.event_type,
+                    row.correlation_id,
+                    bytes(row.envelope),
+                ),
             )
             for row in rows
         ]

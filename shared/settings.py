@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "ARSHJUL_DATABASE_URL"),
         description="SQLAlchemy URL (postgresql+asyncpg://…). Unset: embedded PostgreSQL.",
     )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="PostgreSQL connections each service process keeps (as many again under load).",
+    )
     kafka_bootstrap: str | None = Field(
         default=None,
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP", "ARSHJUL_KAFKA_BOOTSTRAP"),
@@ -52,6 +57,12 @@ class Settings(BaseSettings):
     grpc_port: int = Field(default=0, ge=0, le=65535, description="0: the service's default.")
     grpc_tls_cert: Path | None = None
     grpc_tls_key: Path | None = None
+    metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Prometheus metrics over HTTP on the gRPC host at this port. 0: none.",
+    )
 
     jwt_secret_file: Path | None = Field(
         default=None,
@@ -71,6 +82,10 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_idle_seconds: float = Field(default=0.05, gt=0)
+    scales_dir: Path | None = Field(
+        default=None,
+        description="Extra scale files (<id>.v<version>.json) added to the built-in catalogue.",
+    )
 
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"

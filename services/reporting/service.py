@@ -10,6 +10,7 @@ import grpc
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.reporting.adapters import clients_api, knowledge_api
 from services.reporting.adapters.read_models import ProjectionRunner, ensure_all
 from services.reporting.projections import PROJECTIONS
 from shared.auth import verifier_from_settings
@@ -17,10 +18,13 @@ from shared.db import create_engine
 from shared.entrypoint import stop_on_signals
 from shared.grpc.server import start_server
 from shared.logging import configure_logging
+from shared.metrics import serve_metrics
 from shared.settings import Settings
 
 NAME = "reporting"
 DEFAULT_GRPC_PORT = 50064
+#: The metrics port `arshjul up` and deploy/ give it (ARSHJUL_METRICS_PORT).
+DEFAULT_METRICS_PORT = 9164
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +38,7 @@ class QueryApi(Protocol):
 
 
 #: The gRPC query services this process serves.
-APIS: tuple[QueryApi, ...] = ()
+APIS: tuple[QueryApi, ...] = (clients_api, knowledge_api)
 
 
 def migrate(settings: Settings) -> None:
@@ -52,6 +56,7 @@ async def _migrate(settings: Settings) -> None:
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     configure_logging(settings, service=NAME)
     stop = stop or stop_on_signals()
+    metrics = serve_metrics(settings, service=NAME)
     engine = create_engine(settings)
     await ensure_all(engine, PROJECTIONS)
     server = await start_server(
@@ -77,6 +82,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await engine.dispose()
+        metrics.close()
 
 
 def _register(server: grpc.aio.Server, engine: AsyncEngine) -> None:

@@ -1,7 +1,8 @@
 """The scheduler's command and query handlers: authorise, load, decide, save.
 
 One transaction per command. The relay is woken after each commit; it is the
-only thing that talks to Kafka.
+only thing that talks to Kafka. Sessions that answer an occurrence arrive as
+events (`complete_answered`, inside the consumer's transaction).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from services.scheduler.domain.templates import get_template
 from services.scheduler.domain.wheel import Wheel
 from shared.auth import Caller, require_role, require_tenant, require_unit
 from shared.clock import STOCKHOLM
-from shared.errors import FailedPrecondition, NotFound, VersionConflict
+from shared.errors import DomainError, FailedPrecondition, NotFound, VersionConflict
+from shared.events.catalogue import decode
 from shared.events.envelope import EventEnvelope
 from shared.events.scheduler import WheelStep
+from shared.events.sessions import SessionCorrected, SessionRecorded
 from shared.eventstore import NewEvent
 from shared.eventstore.store import AppendContext
 from shared.municipalities import validate_municipality_code
@@ -33,6 +36,8 @@ log = structlog.get_logger(__name__)
 #: Who may create and change a wheel.
 WHEEL_ADMINS = frozenset({Role.UNIT_MANAGER, Role.FOLLOW_UP, Role.DEVELOPMENT_LEADER})
 TICK_BATCH = 100
+#: Session events that may answer an occurrence.
+_ANSWERING = frozenset({SessionRecorded.type_name(), SessionCorrected.type_name()})
 
 
 @dataclass(frozen=True)
@@ -163,28 +168,100 @@ class SchedulerApp:
         context = AppendContext(tenant=wheel.tenant, correlation_id=_correlation_id())
         return await self.repository.save(conn, wheel, events, context, now)
 
+    # --- sessions answering occurrences ----------------------------------------
+
+    async def complete_answered(
+        self, conn: AsyncConnection, envelopes: Sequence[EventEnvelope]
+    ) -> None:
+        """Complete each occurrence a recorded (or corrected) session answers.
+
+        Runs inside the consumer's transaction, so the completion, the handled
+        event id and the offset commit together. A session that cannot
+        complete its occurrence (another tenant's or unit's wheel, not open yet,
+        already completed, missed) is a fact all the same: it is logged and
+        left as it is.
+        """
+        for envelope in envelopes:
+            if envelope.name not in _ANSWERING:
+                continue
+            payload = decode(envelope)
+            assert isinstance(payload, SessionRecorded | SessionCorrected)
+            if payload.content.occurrence is not None:
+                await self._answer(conn, envelope, payload)
+        self.on_commit()
+
+    async def _answer(
+        self,
+        conn: AsyncConnection,
+        envelope: EventEnvelope,
+        session: SessionRecorded | SessionCorrected,
+    ) -> None:
+        ref = session.content.occurrence
+        assert ref is not None
+        about = {"session_id": session.session_id, "wheel_id": ref.wheel_id}
+        # The row lock serialises with the ticker, which locks the wheels it wakes.
+        if not await self.repository.lock(conn, ref.wheel_id):
+            log.warning("a session answers an unknown wheel", **about)
+            return
+        wheel = await self.repository.load(conn, ref.wheel_id)
+        if wheel.tenant != envelope.tenant or wheel.unit != session.unit:
+            log.warning("a session of another municipality or unit names the wheel", **about)
+            return
+        now = await self.time.now(conn)
+        context = AppendContext(
+            tenant=wheel.tenant,
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.event_id,
+        )
+        await self.repository.save(conn, wheel, wheel.decide_due(now), context, now)
+        try:
+            answered = wheel.decide_answered_by_session(
+                ref.step_id,
+                ref.occurrence_date,
+                session_id=session.session_id,
+                work_group=session.work_group_id,
+                held_on=session.content.held_on,
+                now=now,
+            )
+        except DomainError as refused:
+            log.info("the session does not complete the occurrence", reason=str(refused), **about)
+            return
+        await self.repository.save(conn, wheel, answered, context, now)
+
     # --- time ----------------------------------------------------------------
 
-    async def emit_due(self) -> int:
-        """Emit every due and overdue occurrence up to now; returns how many events."""
+    async def emit_due(self, *, wait: bool = False) -> int:
+        """Emit every due and overdue occurrence up to now; returns how many events.
+
+        The ticker skips wheels another transaction holds. With `wait` (an
+        advance of the clock) it waits for them instead, so that everything
+        due is committed when it returns, whoever emitted it.
+        """
         emitted = 0
         while True:
             try:
-                wheels, events = await self._emit_due_batch()
+                wheels, events = await self._emit_due_batch(wait)
             except VersionConflict as conflict:
                 # Another replica got there first; its events stand, ours were rolled back.
                 log.info("due occurrence already emitted elsewhere", stream=conflict.stream_id)
                 continue
             emitted += events
-            if wheels == 0:
+            if wheels == 0 and not (wait and await self._anything_due()):
                 return emitted
 
-    async def _emit_due_batch(self) -> tuple[int, int]:
+    async def _anything_due(self) -> bool:
+        async with self.engine.connect() as conn:
+            now = await self.time.now(conn)
+            return bool(await self.repository.due_wheel_ids(conn, now, 1, lock=False))
+
+    async def _emit_due_batch(self, wait: bool) -> tuple[int, int]:
         """One transaction over up to TICK_BATCH due wheels: (wheels, events)."""
         emitted = 0
         async with self.engine.begin() as conn:
             now = await self.time.now(conn)
-            wheel_ids = await self.repository.due_wheel_ids(conn, now, TICK_BATCH)
+            wheel_ids = await self.repository.due_wheel_ids(
+                conn, now, TICK_BATCH, lock="wait" if wait else "skip"
+            )
             for wheel_id in wheel_ids:
                 wheel = await self.repository.load(conn, wheel_id)
                 # Saving also moves the wheel's next wake past `now`.
@@ -203,7 +280,7 @@ class SchedulerApp:
             )
         require_role(caller, Role.OPERATOR)
         await self.time.advance(to)
-        return await self.time.now(), await self.emit_due()
+        return await self.time.now(), await self.emit_due(wait=True)
 
     # --- queries -------------------------------------------------------------
 

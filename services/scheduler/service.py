@@ -1,4 +1,5 @@
-"""The scheduler process: gRPC API, outbox relay and the due-occurrence ticker."""
+"""The scheduler process: gRPC API, outbox relay, the due-occurrence ticker, and
+the consumer of sessions.events that completes the occurrences sessions answer."""
 
 from __future__ import annotations
 
@@ -13,19 +14,25 @@ from services.scheduler.adapters.clock import SchedulerTime
 from services.scheduler.adapters.repository import SCHEMA, TOPIC, WheelRepository
 from services.scheduler.application import SchedulerApp
 from shared.auth import verifier_from_settings
+from shared.consumer import EffectivelyOnceConsumer
 from shared.db import create_engine, database_url
 from shared.entrypoint import stop_on_signals
 from shared.eventstore import EventStore
 from shared.grpc.server import start_server
 from shared.kafka import make_broker, topic
 from shared.logging import configure_logging
+from shared.metrics import serve_metrics
 from shared.migrations import run_upgrade
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
 
 NAME = "scheduler"
 DEFAULT_GRPC_PORT = 50061
+#: The metrics port `arshjul up` and deploy/ give it (ARSHJUL_METRICS_PORT).
+DEFAULT_METRICS_PORT = 9161
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The sessions service's topic: a SessionRecorded may answer an occurrence.
+SESSIONS_TOPIC = "sessions.events"
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +44,7 @@ def migrate(settings: Settings) -> None:
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     configure_logging(settings, service=NAME)
     stop = stop or stop_on_signals()
+    metrics = serve_metrics(settings, service=NAME)
     engine = create_engine(settings)
     broker = make_broker(settings)
     await broker.connect()
@@ -60,9 +68,18 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         verifier=verifier_from_settings(settings),
     )
     log.info("scheduler serving", port=server.port, clock=settings.clock)
+    sessions = EffectivelyOnceConsumer(
+        settings,
+        engine,
+        schema=SCHEMA,
+        name="scheduler-sessions",
+        topics=[topic(settings, SESSIONS_TOPIC)],
+        handler=app.complete_answered,
+    )
     tasks = [
         asyncio.create_task(relay.run(), name="outbox-relay"),
         asyncio.create_task(_tick(app, settings.scheduler_tick_seconds), name="ticker"),
+        asyncio.create_task(_consume(sessions), name="sessions-consumer"),
     ]
     try:
         await stop.wait()
@@ -76,6 +93,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
                 await task
         await broker.stop()
         await engine.dispose()
+        metrics.close()
 
 
 async def _tick(app: SchedulerApp, every: float) -> None:
@@ -88,3 +106,14 @@ async def _tick(app: SchedulerApp, every: float) -> None:
         except Exception:
             log.exception("ticker failed; retrying")
         await asyncio.sleep(every)
+
+
+async def _consume(consumer: EffectivelyOnceConsumer) -> None:
+    """Consume for good: after a failure (a lost race on a wheel's stream version,
+    say) the consumer starts again from the positions stored with the wheels."""
+    while True:
+        try:
+            await consumer.run()
+        except Exception:
+            log.exception("sessions consumer failed; restarting")
+            await asyncio.sleep(1.0)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.errors import VersionConflict
 from shared.events.catalogue import EventPayload
 from shared.events.envelope import EventEnvelope
+from shared.metrics import EVENTS_APPENDED
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ class EventStore:
             raise VersionConflict(
                 stream_id, expected_version, await self.stream_version(conn, stream_id)
             )
+        for envelope in envelopes:
+            EVENTS_APPENDED.labels(self.producer, envelope.type).inc()
         return envelopes
 
     async def read_all(

@@ -1,6 +1,7 @@
 """Start a service's grpc.aio server the same way everywhere; dial one from a client.
 
-Every server gets the auth interceptor (which also maps domain errors), the
+Every server gets the metrics interceptor (calls by method and status code,
+latency), the auth interceptor (which also maps domain errors), the
 standard health service (overall "" and each service name: SERVING once
 started, NOT_SERVING when stopping) and reflection for its services, so
 `grpcurl` and load balancers work without the .proto files.
@@ -20,6 +21,7 @@ from grpc_reflection.v1alpha import reflection
 
 from shared.auth import TokenVerifier
 from shared.grpc.auth import AUTHORIZATION_KEY, CORRELATION_ID_KEY, AuthInterceptor
+from shared.grpc.metrics import MetricsInterceptor
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -103,7 +105,10 @@ async def start_server(
     `register` adds the service's servicers; `service_names` are their full
     names ("arshjul.scheduler.v1.Scheduler"), for health and reflection.
     """
-    server = grpc.aio.server(interceptors=[AuthInterceptor(verifier)], options=_SERVER_OPTIONS)
+    # Metrics outermost: it sees the status the auth interceptor's error mapping set.
+    server = grpc.aio.server(
+        interceptors=[MetricsInterceptor(), AuthInterceptor(verifier)], options=_SERVER_OPTIONS
+    )
     register(server)
     health_servicer = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

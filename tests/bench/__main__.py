@@ -38,6 +38,9 @@ from shared.kafka import make_broker, producer_options
 from shared.kafka_admin import ensure_topics
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
+from tests.bench.measurements import bench as measurements_bench
+from tests.bench.rebuild import bench as rebuild_bench
+from tests.bench.sessions import bench as sessions_bench
 
 SCHEMA = "bench"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -168,7 +171,12 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
 
 #: Each suite gets the run's database URL and broker; it keeps to its own schema
 #: and topics, and returns (measure, events/s) rows for the table.
-SUITES: tuple[Callable[[str, str], Awaitable[list[tuple[str, float]]]], ...] = (bench,)
+SUITES: tuple[Callable[[str, str], Awaitable[list[tuple[str, float]]]], ...] = (
+    bench,
+    measurements_bench,
+    rebuild_bench,
+    sessions_bench,
+)
 
 
 async def main() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from services.reporting.projections.base import Projection
+from services.reporting.projections.clients import projection as clients
+from services.reporting.projections.knowledge import projection as knowledge
 
-PROJECTIONS: tuple[Projection, ...] = ()
+PROJECTIONS: tuple[Projection, ...] = (clients, knowledge)
 
 
 def get_projection(name: str) -> Projection:

@@ -311,9 +311,9 @@ def wheel_to_pb(wheel: Wheel) -> pb.Wheel:
 
 def _open_to_pb(o: OpenOccurrence, step: WheelStep | None) -> pb.Occurrence:
     if o.completed_at is not None:
-        state = "completed_on_time" if o.completed_at < o.deadline_at else "completed_late"
+        state = "completed_on_time" if o.on_time else "completed_late"
     else:
-        state = "overdue" if o.overdue else "open"
+        state = "missed" if o.missed else "overdue" if o.overdue else "open"
     return pb.Occurrence(
         step_id=o.step_id,
         occurrence_date=o.occurrence_date.isoformat(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -64,17 +65,35 @@ class WheelRepository:
         )
         return envelopes
 
-    async def due_wheel_ids(self, conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
+    async def lock(self, conn: AsyncConnection, wheel_id: str) -> bool:
+        """Lock the wheel's index row for this transaction; False if there is no such wheel."""
+        result = await conn.execute(
+            text(f"SELECT wheel_id FROM {SCHEMA}.wheels WHERE wheel_id = :id FOR UPDATE"),
+            {"id": wheel_id},
+        )
+        return result.first() is not None
+
+    async def due_wheel_ids(
+        self,
+        conn: AsyncConnection,
+        now: datetime,
+        limit: int,
+        *,
+        lock: Literal["skip", "wait", False] = "skip",
+    ) -> list[str]:
         """Wheels with something to emit by `now`, locked for this transaction.
 
         SKIP LOCKED lets two replicas share the work; the stream version is
         what guarantees that an occurrence is emitted once even if both try.
+        "wait" waits for wheels another transaction holds (and leaves out
+        those it moved past `now`); False only looks.
         """
+        locking = {"skip": " FOR UPDATE SKIP LOCKED", "wait": " FOR UPDATE", False: ""}[lock]
         result = await conn.execute(
             text(
                 f"SELECT wheel_id FROM {SCHEMA}.wheels "
                 "WHERE next_wake_at <= :now ORDER BY next_wake_at, wheel_id "
-                "LIMIT :limit FOR UPDATE SKIP LOCKED"
+                f"LIMIT :limit{locking}"
             ),
             {"now": now, "limit": limit},
         )

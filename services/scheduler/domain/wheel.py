@@ -6,6 +6,10 @@ identity (step, occurrence date) is part of every WheelStepDue and
 WheelStepOverdue, so the state knows exactly which have been emitted: a
 replica or a restart that decides the same occurrence again loses the
 optimistic-concurrency race on the stream version instead of emitting twice.
+
+A work group's wheel (one with `work_group`) is the knowledge wheel of seed
+000: its occurrences are answered by the group's sessions, and one still open
+when its follow-up year (1 May – 30 April) has ended is missed.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from services.scheduler.domain.schedule import Occurrence, occurrences, validate_steps
+from services.scheduler.domain.schedule import (
+    Occurrence,
+    local_midnight,
+    occurrences,
+    validate_steps,
+)
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.events.catalogue import EventPayload
 from shared.events.scheduler import (
@@ -27,7 +36,10 @@ from shared.events.scheduler import (
     WheelStep,
     WheelStepCompleted,
     WheelStepDue,
+    WheelStepMissed,
     WheelStepOverdue,
+    follow_up_year,
+    follow_up_year_bounds,
 )
 from shared.eventstore import NewEvent
 
@@ -46,11 +58,20 @@ class OpenOccurrence:
     deadline_at: datetime
     role: str
     completed_at: datetime | None = None
+    on_time: bool | None = None
     overdue: bool = False
+    missed: bool = False
 
     @classmethod
     def opened_by(cls, due: WheelStepDue) -> OpenOccurrence:
         return cls(due.step_id, due.occurrence_date, due.opens_at, due.deadline_at, due.role)
+
+    @property
+    def missed_at(self) -> datetime:
+        """When it is missed if still open: its follow-up year's end, or its
+        deadline if that falls later."""
+        _, year_end = follow_up_year_bounds(follow_up_year(self.occurrence_date))
+        return max(local_midnight(year_end), self.deadline_at)
 
 
 @dataclass
@@ -106,19 +127,23 @@ class Wheel:
                 key = (payload.step_id, payload.occurrence_date)
                 self.occurrences[key] = OpenOccurrence.opened_by(payload)
             case WheelStepCompleted():
-                key = (payload.step_id, payload.occurrence_date)
-                self.occurrences[key].completed_at = payload.completed_at
+                completed = self.occurrences[(payload.step_id, payload.occurrence_date)]
+                completed.completed_at, completed.on_time = payload.completed_at, payload.on_time
             case WheelStepOverdue():
                 self.occurrences[(payload.step_id, payload.occurrence_date)].overdue = True
+            case WheelStepMissed():
+                self.occurrences[(payload.step_id, payload.occurrence_date)].missed = True
             case _:
                 raise TypeError(f"a wheel does not apply {type(payload).__name__}")
 
     # --- deciding what is due ------------------------------------------------
 
     def decide_due(self, now: datetime) -> list[NewEvent]:
-        """Every WheelStepDue and WheelStepOverdue not yet emitted up to `now`, in time order.
+        """Every WheelStepDue, WheelStepOverdue and (a work group's wheel)
+        WheelStepMissed not yet emitted up to `now`, in time order.
 
-        Pausing stops occurrences from opening; ones already open still fall overdue.
+        Pausing stops occurrences from opening; ones already open still fall
+        overdue and are missed.
         """
         if not self.exists or self.status == _ARCHIVED:
             return []
@@ -143,6 +168,8 @@ class Wheel:
                     unit=self.unit,
                 )
                 pending.append((open_.deadline_at, 1, order, overdue))
+            if self._misses(open_) and open_.missed_at <= now:
+                pending.append((open_.missed_at, 2, order, self._missed_event(open_)))
         pending.sort(key=lambda item: item[:3])
         return [NewEvent(payload, occurred_at=at) for at, _, _, payload in pending]
 
@@ -155,6 +182,9 @@ class Wheel:
             for o in self.occurrences.values()
             if o.completed_at is None and not o.overdue and o.deadline_at > now
         ]
+        candidates.extend(
+            o.missed_at for o in self.occurrences.values() if self._misses(o) and o.missed_at > now
+        )
         if self.status == _ACTIVE:
             for step in self.steps:
                 upcoming = occurrences(step.schedule, now + _EPSILON, now + _LOOKAHEAD)
@@ -180,6 +210,26 @@ class Wheel:
                 continue
             for step in steps:
                 yield from ((step, o) for o in occurrences(step.schedule, start, end))
+
+    def _misses(self, occurrence: OpenOccurrence) -> bool:
+        """Whether the occurrence can still be missed: a work group's wheel, still open."""
+        return (
+            self.work_group is not None
+            and occurrence.completed_at is None
+            and not occurrence.missed
+        )
+
+    def _missed_event(self, occurrence: OpenOccurrence) -> WheelStepMissed:
+        return WheelStepMissed(
+            wheel_id=self.wheel_id,
+            step_id=occurrence.step_id,
+            occurrence_date=occurrence.occurrence_date,
+            follow_up_year=follow_up_year(occurrence.occurrence_date),
+            deadline_at=occurrence.deadline_at,
+            role=occurrence.role,
+            unit=self.unit,
+            work_group=self.work_group,
+        )
 
     def _paused_at(self, at: datetime) -> bool:
         if self.paused_since is not None and at >= self.paused_since:
@@ -265,6 +315,52 @@ class Wheel:
     def decide_complete(
         self, step_id: str, occurrence_date: date, *, by: str, note: str, now: datetime
     ) -> list[NewEvent]:
+        open_ = self._completable(step_id, occurrence_date)
+        completed = WheelStepCompleted(
+            wheel_id=self.wheel_id,
+            step_id=step_id,
+            occurrence_date=occurrence_date,
+            completed_at=now,
+            on_time=now < open_.deadline_at,
+            completed_by=by,
+            note=note,
+        )
+        return [NewEvent(completed, occurred_at=now)]
+
+    def decide_answered_by_session(
+        self,
+        step_id: str,
+        occurrence_date: date,
+        *,
+        session_id: str,
+        work_group: str,
+        held_on: date,
+        now: datetime,
+    ) -> list[NewEvent]:
+        """A session of `work_group` held on `held_on` answers the occurrence.
+
+        On time if it was held by the deadline day, whenever the scheduler
+        learns of it; only the wheel's own work group (if it has one) answers it.
+        """
+        if self.work_group is not None and work_group != self.work_group:
+            raise FailedPrecondition(
+                f"the wheel belongs to work group {self.work_group!r}, not {work_group!r}",
+                field="work_group",
+            )
+        open_ = self._completable(step_id, occurrence_date)
+        completed = WheelStepCompleted(
+            wheel_id=self.wheel_id,
+            step_id=step_id,
+            occurrence_date=occurrence_date,
+            completed_at=now,
+            on_time=local_midnight(held_on) < open_.deadline_at,
+            completed_by=f"session:{session_id}",
+            session_id=session_id,
+            held_on=held_on,
+        )
+        return [NewEvent(completed, occurred_at=now)]
+
+    def _completable(self, step_id: str, occurrence_date: date) -> OpenOccurrence:
         self._require_not_archived()
         open_ = self.occurrences.get((step_id, occurrence_date))
         if open_ is None:
@@ -277,16 +373,13 @@ class Wheel:
                 f"the occurrence was already completed at {open_.completed_at.isoformat()}",
                 field="occurrence_date",
             )
-        completed = WheelStepCompleted(
-            wheel_id=self.wheel_id,
-            step_id=step_id,
-            occurrence_date=occurrence_date,
-            completed_at=now,
-            on_time=now < open_.deadline_at,
-            completed_by=by,
-            note=note,
-        )
-        return [NewEvent(completed, occurred_at=now)]
+        if open_.missed:
+            raise FailedPrecondition(
+                f"the occurrence was missed: its follow-up year "
+                f"{follow_up_year(occurrence_date)} has ended",
+                field="occurrence_date",
+            )
+        return open_
 
     def _require_not_archived(self) -> None:
         if not self.exists:

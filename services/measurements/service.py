@@ -1,0 +1,74 @@
+"""The measurements process: gRPC API and the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import structlog
+
+from services.measurements.adapters import grpc_api
+from services.measurements.adapters.repository import SCHEMA, TOPIC, FollowUpRepository
+from services.measurements.application import MeasurementsApp
+from shared.auth import verifier_from_settings
+from shared.clock import WallClock
+from shared.db import create_engine, database_url
+from shared.entrypoint import stop_on_signals
+from shared.eventstore import EventStore
+from shared.grpc.server import start_server
+from shared.kafka import make_broker, topic
+from shared.logging import configure_logging
+from shared.migrations import run_upgrade
+from shared.outbox import OutboxRelay
+from shared.scales import catalogue
+from shared.settings import Settings
+
+NAME = "measurements"
+DEFAULT_GRPC_PORT = 50063
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = structlog.get_logger(__name__)
+
+
+def migrate(settings: Settings) -> None:
+    run_upgrade(database_url(settings), MIGRATIONS, SCHEMA)
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    configure_logging(settings, service=NAME)
+    stop = stop or stop_on_signals()
+    scales = catalogue(settings.scales_dir)
+    engine = create_engine(settings)
+    broker = make_broker(settings)
+    await broker.connect()
+    store = EventStore(engine, schema=SCHEMA, producer=NAME, topic=topic(settings, TOPIC))
+    relay = OutboxRelay(
+        engine,
+        broker,
+        schema=SCHEMA,
+        batch_size=settings.relay_batch_size,
+        idle_seconds=settings.relay_idle_seconds,
+    )
+    app = MeasurementsApp(
+        engine, FollowUpRepository(store), scales, WallClock(), on_commit=relay.wake
+    )
+    server = await start_server(
+        settings,
+        port=settings.grpc_port or DEFAULT_GRPC_PORT,
+        register=lambda s: grpc_api.register(s, app),
+        service_names=[grpc_api.SERVICE_NAME],
+        verifier=verifier_from_settings(settings),
+    )
+    log.info("measurements serving", port=server.port, scales=len(scales))
+    relaying = asyncio.create_task(relay.run(), name="outbox-relay")
+    try:
+        await stop.wait()
+    finally:
+        log.info("measurements stopping")
+        await server.stop(5)
+        relaying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relaying
+        await broker.stop()
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""The sessions service: work groups, their sessions and the three questions (seed 000)."""

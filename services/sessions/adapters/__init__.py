@@ -1,0 +1,1 @@
+"""The sessions service's adapters: event store repository and gRPC API."""

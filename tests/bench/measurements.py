@@ -1,0 +1,259 @@
+"""`make bench`: client follow-up. Ratings submitted per second end to end, and the
+client projection's events per second beside a raw aiokafka → asyncpg loop over
+the same topic, all from one run.
+
+- ratings: the measurements service runs as its own process on the run's
+  database and broker; 8 clients submit ratings (each a command: load the follow-up,
+  decide, append, commit) to follow-ups of their own; the rate counts replies,
+  each after its event is committed (the relay publishes meanwhile);
+- projection: BENCH_FOLLOW_UPS imported follow-ups (about 11 events each) are
+  relayed to the topic; then the raw loop reads every record, decodes it and
+  inserts one row per event, one transaction per batch; and the client
+  projection (services/reporting/projections/clients.py) consumes the same
+  records effectively once into a schema of its own. Both include the
+  consumer's start (the projection's group join is about a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import grpc
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from rich.console import Console
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from services.measurements.adapters.repository import SCHEMA, TOPIC
+from services.measurements.service import MIGRATIONS
+from services.reporting.adapters.read_models import ProjectionRunner, ensure_schema
+from services.reporting.projections.clients import ClientsProjection
+from shared.api import measurements_pb2 as pb
+from shared.api import measurements_pb2_grpc as pb_grpc
+from shared.auth import TokenIssuer, load_or_create_secret
+from shared.embedded.postgres import asyncpg_dsn
+from shared.embedded.tansu import free_port
+from shared.kafka import topic
+from shared.kafka_admin import ensure_topics
+from shared.migrations import upgrade
+from shared.roles import Role
+from shared.settings import Settings
+from tests.support.service import ServiceProcess
+
+RATINGS = int(os.environ.get("BENCH_RATINGS", "4000"))
+FOLLOW_UPS = int(os.environ.get("BENCH_FOLLOW_UPS", "4000"))
+WRITERS = 8
+WEEKS = 50  # ratings per follow-up: one per week of a goal's series
+RATED = "measurements: ratings submitted, gRPC → committed event"
+RAW = "measurements: raw aiokafka → asyncpg loop"
+PROJECTED = "measurements: client projection (effectively once)"
+console = Console()
+
+
+async def _rate(stub: pb_grpc.MeasurementsStub, metadata: tuple[tuple[str, str], ...]) -> float:
+    """Ratings per second: WRITERS clients, each on follow-ups of its own."""
+    follow_ups = max(WRITERS, RATINGS // WEEKS)
+    ids = []
+    for i in range(follow_ups):
+        reply = await stub.OpenFollowUp(
+            pb.OpenFollowUpRequest(
+                unit="bench", client=f"B-{i}", client_group="bench", opened_on="2025-05-01"
+            ),
+            metadata=metadata,
+        )
+        await stub.SetGoal(
+            pb.SetGoalRequest(
+                follow_up_id=reply.follow_up_id,
+                goal_id="g1",
+                title="Fler samtal utan konflikt",
+                scale_id="veckoantal",
+                set_on="2025-05-01",
+            ),
+            metadata=metadata,
+        )
+        ids.append(reply.follow_up_id)
+
+    async def writer(mine: list[str]) -> int:
+        done = 0
+        for week in range(1, WEEKS + 1):
+            for follow_up_id in mine:
+                if done >= RATINGS // WRITERS:
+                    return done
+                rating = pb.Rating(
+                    scale_id="veckoantal",
+                    occasion="during",
+                    phase="A" if week <= 10 else "B",
+                    week=week,
+                    goal_id="g1",
+                    value=week % 7,
+                    rated_on="2025-06-01",
+                )
+                await stub.SubmitRating(
+                    pb.SubmitRatingRequest(follow_up_id=follow_up_id, rating=rating),
+                    metadata=metadata,
+                )
+                done += 1
+        return done
+
+    started = time.perf_counter()
+    done = await asyncio.gather(*(writer(ids[w::WRITERS]) for w in range(WRITERS)))
+    return sum(done) / (time.perf_counter() - started)
+
+
+async def _import(stub: pb_grpc.MeasurementsStub, metadata: tuple[tuple[str, str], ...]) -> None:
+    for start in range(0, FOLLOW_UPS, 1000):
+        rows = [
+            pb.ImportRow(
+                line=i,
+                fields={
+                    "unit": f"enhet-{i % 7}",
+                    "client": f"I-{i}",
+                    "opened_on": "2025-05-02",
+                    "client_group": ["missbruk", "arbete", "våld"][i % 3],
+                    "main_problems": "alkohol;boende",
+                    "gender": ["female", "male", "other", ""][i % 4],
+                    "goal": "Minska riskabel alkoholkonsumtion",
+                    "goal_scale": "audit",
+                    "intake_audit": str(i % 41),
+                    "intake_livssituation": str(6 + i % 25),
+                    "intervention": "MI-samtal",
+                    "intervention_end": "2025-10-01",
+                    "intervention_outcome": "completed" if i % 3 else "ended_early",
+                    "exit_audit": str((i * 7) % 41),
+                    "exit_livssituation": str(6 + (i * 3) % 25),
+                    "exit_on": "2025-10-01",
+                    "goal_outcome": ["achieved", "partly_achieved", "not_achieved"][i % 3],
+                    "survey_bemotande": str(1 + i % 5),
+                    "survey_insatser": str(1 + (i // 5) % 5),
+                    "closed_on": "2025-10-03",
+                },
+            )
+            for i in range(start, min(start + 1000, FOLLOW_UPS))
+        ]
+        await stub.ImportRecords(pb.ImportRequest(rows=rows), metadata=metadata, timeout=600)
+
+
+async def _raw_loop(database_url: str, bootstrap: str, name: str, total: int) -> float:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    await connection.execute(
+        "CREATE TABLE bench_measurements_raw (event_id uuid PRIMARY KEY, type text, payload jsonb)"
+    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    started = time.perf_counter()
+    await consumer.start()
+    read = 0
+    try:
+        await consumer.topics()
+        partitions = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
+        consumer.assign(partitions)
+        for tp in partitions:
+            consumer.seek(tp, 0)
+        while read < total:
+            fetched = await consumer.getmany(timeout_ms=500, max_records=500)
+            rows = []
+            for records in fetched.values():
+                for record in records:
+                    event = json.loads(record.value or b"{}")
+                    rows.append(
+                        (uuid.UUID(event["event_id"]), event["type"], json.dumps(event["payload"]))
+                    )
+            if rows:
+                async with connection.transaction():
+                    await connection.executemany(
+                        "INSERT INTO bench_measurements_raw VALUES ($1, $2, $3::jsonb) "
+                        "ON CONFLICT DO NOTHING",
+                        rows,
+                    )
+            read += len(rows)
+    finally:
+        await consumer.stop()
+        await connection.close()
+    return read / (time.perf_counter() - started)
+
+
+async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(
+            home=Path(home),
+            database_url=database_url,
+            kafka_bootstrap=bootstrap,
+            kafka_idempotence=False,
+            kafka_session_timeout_ms=2000,
+            kafka_heartbeat_interval_ms=500,
+            topic_prefix=f"bm{uuid.uuid4().hex[:6]}.",
+            grpc_port=free_port(),
+            log_level="WARNING",
+        )
+        secret = load_or_create_secret(settings.secret_file())
+        bearer = TokenIssuer(secret, settings.jwt_issuer, settings.jwt_audience).issue(
+            tenant="1480", role=Role.FOLLOW_UP
+        )
+        metadata = (("authorization", f"Bearer {bearer}"),)
+        name = topic(settings, TOPIC)
+        await ensure_topics(bootstrap, [name], 4)
+        await upgrade(database_url, MIGRATIONS, SCHEMA)
+        service = ServiceProcess(
+            "measurements", settings, settings.grpc_port, Path(home) / "measurements.log"
+        )
+        await service.start()
+        engine = create_async_engine(database_url, pool_size=4)
+        try:
+            async with grpc.aio.insecure_channel(service.address) as channel:
+                stub = pb_grpc.MeasurementsStub(channel)
+                with console.status(f"submitting {RATINGS:,} ratings…"):
+                    rated = await _rate(stub, metadata)
+                with console.status(f"importing {FOLLOW_UPS:,} follow-ups…"):
+                    await _import(stub, metadata)
+            with console.status("relaying the imported events…"):
+                total = await _relayed(engine)
+            with console.status(f"raw aiokafka → asyncpg loop ({total:,} events)…"):
+                raw = await _raw_loop(database_url, bootstrap, name, total)
+            with console.status(f"client projection ({total:,} events)…"):
+                projected = await _project(settings, engine, total)
+        finally:
+            service.stop()
+            await engine.dispose()
+    console.print(
+        f"measurements: {rated:,.0f} ratings/s end to end; the client projection "
+        f"{projected:,.0f} events/s, {projected / raw:.0%} of the raw loop's {raw:,.0f}"
+    )
+    return [(RATED, rated), (RAW, raw), (PROJECTED, projected)]
+
+
+async def _relayed(engine: AsyncEngine) -> int:
+    """Wait until the outbox is empty; returns how many events the store holds."""
+    for _ in range(1200):
+        async with engine.connect() as conn:
+            backlog = (await conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.outbox"))).scalar()
+            if backlog == 0:
+                stored = await conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.events"))
+                return int(stored.scalar_one())
+        await asyncio.sleep(0.25)
+    raise RuntimeError("the outbox did not drain")
+
+
+async def _project(settings: Settings, engine: AsyncEngine, total: int) -> float:
+    projection = ClientsProjection()
+    schema = "bench_reporting_clients"
+    async with engine.begin() as conn:
+        await ensure_schema(conn, projection, schema)
+    runner = ProjectionRunner(settings, engine, projection, schema=schema)
+    started = time.perf_counter()
+    running = asyncio.create_task(runner.run(), name="bench projection")
+    try:
+        while runner.consumer.stats.handled < total:
+            if running.done():
+                running.result()
+                raise RuntimeError("the projection stopped early")
+            await asyncio.sleep(0.05)
+        return total / (time.perf_counter() - started)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
