@@ -61,7 +61,12 @@ STACK_SERVICES: tuple[ServiceSpec, ...] = (
     ),
     ServiceSpec("sessions", "services.sessions", 50062, ("sessions.events",), "sessions", 9162),
     ServiceSpec(
-        "measurements", "services.measurements", 50063, ("measurements.events",), "measurements"
+        "measurements",
+        "services.measurements",
+        50063,
+        ("measurements.events",),
+        "measurements",
+        metrics_port=9163,
     ),
     ServiceSpec(
         "reporting",

@@ -19,6 +19,7 @@ from shared.eventstore import EventStore
 from shared.grpc.server import start_server
 from shared.kafka import make_broker, topic
 from shared.logging import configure_logging
+from shared.metrics import serve_metrics
 from shared.migrations import run_upgrade
 from shared.outbox import OutboxRelay
 from shared.scales import catalogue
@@ -26,6 +27,8 @@ from shared.settings import Settings
 
 NAME = "measurements"
 DEFAULT_GRPC_PORT = 50063
+#: The metrics port `arshjul up` and deploy/ give it (ARSHJUL_METRICS_PORT).
+DEFAULT_METRICS_PORT = 9163
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 log = structlog.get_logger(__name__)
@@ -38,6 +41,7 @@ def migrate(settings: Settings) -> None:
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     configure_logging(settings, service=NAME)
     stop = stop or stop_on_signals()
+    metrics = serve_metrics(settings, service=NAME)
     scales = catalogue(settings.scales_dir)
     engine = create_engine(settings)
     broker = make_broker(settings)
@@ -72,3 +76,4 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             await relaying
         await broker.stop()
         await engine.dispose()
+        metrics.close()
