@@ -35,15 +35,19 @@ from pydantic import AliasChoices
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import text as sql
 
 import arshjul
 from arshjul.stack import STACK_SERVICES, ServiceSpec, StackFile, StackService
+from services.reporting.adapters.read_models import SCHEMA_PREFIX as READ_MODEL_SCHEMA_PREFIX
 from shared.auth import load_or_create_secret
+from shared.db import create_engine
 from shared.embedded import die_with_parent
 from shared.embedded.postgres import EmbeddedPostgres, EmbeddedPostgresError
 from shared.embedded.tansu import EmbeddedTansu, EmbeddedTansuError, free_port, port_is_free
-from shared.kafka import connection_options, topic
+from shared.kafka import connection_options, make_broker, topic
 from shared.kafka_admin import KafkaAdminError, ensure_topics
+from shared.replay import replay
 from shared.settings import Settings
 
 __all__ = ["EMBEDDED_KAFKA_PORT", "up"]
@@ -236,9 +240,53 @@ class _Supervisor:
             self._check_stop()
             await self._migrate(service)
         self._check_stop()
+        if self.tansu is not None:
+            await self._restore_embedded_topics()
+            self._check_stop()
         for service in self.services:
             await self._spawn(service)
         await self._wait_all_serving()
+
+    async def _restore_embedded_topics(self) -> None:
+        """Refill the embedded broker's topics from the event stores.
+
+        Tansu keeps topics in memory, so every start begins with empty topics
+        while the event stores in pgdata keep their history. Every stored event
+        is republished in order (consumers de-duplicate by event id), and the
+        reporting read models are dropped: their stored offsets belong to the
+        old topics, so they are projected again from the new topics' start.
+        """
+        settings = self.settings.model_copy(
+            update={
+                "database_url": self.database_url,
+                "kafka_bootstrap": self.kafka_bootstrap,
+                "kafka_idempotence": False,
+            }
+        )
+        engine = create_engine(settings, pool_size=2)
+        broker = make_broker(settings)
+        await broker.connect()
+        try:
+            for spec in (service.spec for service in self.services):
+                if spec.schema is None:
+                    continue
+                for base in spec.topics:
+                    result = await replay(engine, spec.schema, broker, topic(settings, base))
+                    if result.published:
+                        self._say(f"Replayed: {result.published} events of {spec.name}")
+            async with engine.begin() as conn:
+                found = await conn.execute(
+                    sql(
+                        "SELECT nspname FROM pg_namespace "
+                        "WHERE left(nspname, length(:prefix)) = :prefix ORDER BY nspname"
+                    ),
+                    {"prefix": READ_MODEL_SCHEMA_PREFIX},
+                )
+                for (schema,) in found.all():
+                    await conn.execute(sql(f'DROP SCHEMA "{schema}" CASCADE'))
+        finally:
+            await broker.stop()
+            await engine.dispose()
 
     def _check_stop(self) -> None:
         if self._stop.is_set():
