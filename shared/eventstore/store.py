@@ -91,6 +91,36 @@ class EventStore:
             """
         )
 
+        # Many new streams (versions 1…n each) in one round trip, for bulk
+        # imports. No version check: the (stream_id, stream_version) key refuses
+        # a stream that exists already.
+        self._append_new = text(
+            f"""
+            WITH new AS (
+                SELECT n.* FROM unnest(
+                    CAST(:event_ids AS uuid[]), CAST(:streams AS text[]),
+                    CAST(:versions AS integer[]), CAST(:types AS text[]),
+                    CAST(:schema_versions AS integer[]), CAST(:occurred AS timestamptz[]),
+                    CAST(:payloads AS jsonb[]), CAST(:envelopes AS bytea[])
+                ) WITH ORDINALITY AS n(event_id, stream_id, stream_version, type,
+                                        schema_version, occurred_at, payload, envelope, ord)
+            ), stored AS (
+                INSERT INTO {schema}.events (event_id, stream_id, stream_version, type,
+                    schema_version, tenant, occurred_at, recorded_at, correlation_id,
+                    causation_id, producer, payload)
+                SELECT event_id, stream_id, stream_version, type, schema_version, :tenant,
+                    occurred_at, :recorded_at, :correlation_id, :causation_id, :producer,
+                    payload
+                FROM new ORDER BY ord
+                RETURNING event_id
+            )
+            INSERT INTO {schema}.outbox (event_id, topic, key, event_type, correlation_id,
+                envelope)
+            SELECT new.event_id, :topic, new.stream_id, new.type, :correlation_id, new.envelope
+            FROM new JOIN stored USING (event_id) ORDER BY new.ord
+            """
+        )
+
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:
         result = await conn.execute(
             text(f"SELECT max(stream_version) FROM {self.schema}.events WHERE stream_id = :s"),
@@ -121,23 +151,7 @@ class EventStore:
         """Append `events` after `expected_version`, in the caller's transaction."""
         if not events:
             return []
-        envelopes = [
-            EventEnvelope(
-                event_id=new.event_id,
-                type=new.payload.event_type,
-                schema_version=new.payload.version(),
-                tenant=context.tenant,
-                aggregate_id=stream_id,
-                aggregate_version=expected_version + i,
-                occurred_at=new.occurred_at,
-                recorded_at=recorded_at,
-                correlation_id=context.correlation_id,
-                causation_id=context.causation_id,
-                producer=self.producer,
-                payload=new.payload.model_dump(mode="json"),
-            )
-            for i, new in enumerate(events, start=1)
-        ]
+        envelopes = self._envelopes(stream_id, expected_version, events, context, recorded_at)
         try:
             result = await conn.execute(
                 self._append,
@@ -171,6 +185,80 @@ class EventStore:
         for envelope in envelopes:
             EVENTS_APPENDED.labels(self.producer, envelope.type).inc()
         return envelopes
+
+    async def append_new_streams(
+        self,
+        conn: AsyncConnection,
+        streams: Sequence[tuple[str, Sequence[NewEvent]]],
+        context: AppendContext,
+        recorded_at: datetime,
+    ) -> list[EventEnvelope]:
+        """Append whole new streams (versions 1…n each) in one round trip.
+
+        `append` is one round trip per stream; a bulk import of thousands of
+        new aggregates needs one per batch. A stream that exists already
+        raises VersionConflict (the caller's transaction is then rolled back).
+        """
+        envelopes = [
+            envelope
+            for stream_id, events in streams
+            for envelope in self._envelopes(stream_id, 0, events, context, recorded_at)
+        ]
+        if not envelopes:
+            return []
+        try:
+            await conn.execute(
+                self._append_new,
+                {
+                    "event_ids": [e.event_id for e in envelopes],
+                    "streams": [e.aggregate_id for e in envelopes],
+                    "versions": [e.aggregate_version for e in envelopes],
+                    "types": [e.type for e in envelopes],
+                    "schema_versions": [e.schema_version for e in envelopes],
+                    "occurred": [e.occurred_at for e in envelopes],
+                    "payloads": [_json(e.payload) for e in envelopes],
+                    "envelopes": [e.to_bytes() for e in envelopes],
+                    "tenant": context.tenant,
+                    "recorded_at": recorded_at,
+                    "correlation_id": context.correlation_id,
+                    "causation_id": context.causation_id,
+                    "producer": self.producer,
+                    "topic": self.topic,
+                },
+            )
+        except IntegrityError as exc:
+            if "stream_id" not in str(exc.orig):
+                raise
+            raise VersionConflict("one of the new streams", 0, None) from exc
+        for envelope in envelopes:
+            EVENTS_APPENDED.labels(self.producer, envelope.type).inc()
+        return envelopes
+
+    def _envelopes(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        context: AppendContext,
+        recorded_at: datetime,
+    ) -> list[EventEnvelope]:
+        return [
+            EventEnvelope(
+                event_id=new.event_id,
+                type=new.payload.event_type,
+                schema_version=new.payload.version(),
+                tenant=context.tenant,
+                aggregate_id=stream_id,
+                aggregate_version=expected_version + i,
+                occurred_at=new.occurred_at,
+                recorded_at=recorded_at,
+                correlation_id=context.correlation_id,
+                causation_id=context.causation_id,
+                producer=self.producer,
+                payload=new.payload.model_dump(mode="json"),
+            )
+            for i, new in enumerate(events, start=1)
+        ]
 
     async def read_all(
         self, *, after_position: int = 0, batch_size: int = 1000

@@ -93,6 +93,26 @@ async def test_a_stale_expected_version_is_refused_and_stores_nothing(engine: As
     assert await count(engine, "outbox") == 1
 
 
+async def test_new_streams_are_appended_together_and_an_existing_one_refuses_the_lot(
+    engine: AsyncEngine,
+) -> None:
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
+    async with engine.begin() as conn:
+        stored = await store.append_new_streams(
+            conn, [("a", [paused(1), paused(2)]), ("b", [paused(3)])], context(), T0
+        )
+    assert [(e.aggregate_id, e.aggregate_version) for e in stored] == [("a", 1), ("a", 2), ("b", 1)]
+    async with engine.connect() as conn:
+        assert (await store.load(conn, "a")).version == 2
+    with pytest.raises(VersionConflict):
+        async with engine.begin() as conn:
+            await store.append_new_streams(
+                conn, [("c", [paused(4)]), ("b", [paused(5)])], context(), T0
+            )
+    assert await count(engine, "events") == 3
+    assert await count(engine, "outbox") == 3
+
+
 async def test_concurrent_appends_at_one_version_let_exactly_one_win(engine: AsyncEngine) -> None:
     store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
 

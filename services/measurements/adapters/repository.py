@@ -6,17 +6,14 @@ version), their outbox rows and the index row in the caller's transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.measurements.domain.followup import FollowUp
-from shared.errors import VersionConflict
 from shared.events.catalogue import decode
 from shared.events.envelope import EventEnvelope
 from shared.events.measurements import FollowUpClosed, FollowUpOpened
@@ -38,31 +35,6 @@ _UPSERT = text(
 # (events, and outbox rows carrying the envelope), for many streams at once.
 # Keep it in step with shared/eventstore/store.py; the import test fails
 # when they part.
-_APPEND_NEW = text(
-    f"""
-    WITH new AS (
-        SELECT n.* FROM unnest(
-            CAST(:event_ids AS uuid[]), CAST(:streams AS text[]), CAST(:versions AS integer[]),
-            CAST(:types AS text[]), CAST(:schema_versions AS integer[]),
-            CAST(:occurred AS timestamptz[]), CAST(:payloads AS jsonb[]),
-            CAST(:envelopes AS bytea[])
-        ) WITH ORDINALITY AS n(event_id, stream_id, stream_version, type, schema_version,
-                                occurred_at, payload, envelope, ord)
-    ), stored AS (
-        INSERT INTO {SCHEMA}.events (event_id, stream_id, stream_version, type, schema_version,
-            tenant, occurred_at, recorded_at, correlation_id, causation_id, producer, payload)
-        SELECT event_id, stream_id, stream_version, type, schema_version, :tenant, occurred_at,
-            :recorded_at, :correlation_id, NULL, :producer, payload
-        FROM new ORDER BY ord
-        RETURNING event_id
-    )
-    INSERT INTO {SCHEMA}.outbox (event_id, topic, key, event_type, correlation_id, envelope)
-    SELECT new.event_id, :topic, new.stream_id, new.type, :correlation_id, new.envelope
-    FROM new JOIN stored USING (event_id) ORDER BY new.ord
-    """
-)
-
-
 @dataclass(frozen=True)
 class FollowUpSummary:
     follow_up_id: str
@@ -113,47 +85,16 @@ class FollowUpRepository:
         """Append whole new streams (an import batch) in one statement; returns the events.
 
         `planned` pairs a follow-up already holding its events' state with
-        those events, versions 1…n of a stream that must not exist yet. The
-        event store's append is one round trip per stream; an import of
-        thousands of follow-ups needs one per batch, so this writes the same
-        rows (events and outbox, as EventStore.append does) for many streams
-        at once. The (stream_id, stream_version) key refuses a stream that
-        exists by now: VersionConflict, and the batch is rolled back.
+        those events, versions 1…n of a stream that must not exist yet (else
+        VersionConflict, and the batch is rolled back).
         """
-        rows = [
-            _envelope(follow_up.follow_up_id, version, new, context, now, self.store)
-            for follow_up, events in planned
-            for version, new in enumerate(events, start=1)
-        ]
-        if not rows:
+        stored = await self.store.append_new_streams(
+            conn, [(f.follow_up_id, events) for f, events in planned], context, now
+        )
+        if not stored:
             return 0
-        try:
-            await conn.execute(
-                _APPEND_NEW,
-                {
-                    "event_ids": [e.event_id for e in rows],
-                    "streams": [e.aggregate_id for e in rows],
-                    "versions": [e.aggregate_version for e in rows],
-                    "types": [e.type for e in rows],
-                    "schema_versions": [e.schema_version for e in rows],
-                    "occurred": [e.occurred_at for e in rows],
-                    "payloads": [
-                        json.dumps(e.payload, ensure_ascii=False, sort_keys=True) for e in rows
-                    ],
-                    "envelopes": [e.to_bytes() for e in rows],
-                    "tenant": context.tenant,
-                    "recorded_at": now,
-                    "correlation_id": context.correlation_id,
-                    "producer": self.store.producer,
-                    "topic": self.store.topic,
-                },
-            )
-        except IntegrityError as error:
-            if "stream_id" not in str(error.orig):
-                raise
-            raise VersionConflict("an imported follow-up", 0, None) from error
         await conn.execute(_UPSERT, [_index_row(f) for f, _ in planned])
-        return len(rows)
+        return len(stored)
 
     async def existing(self, conn: AsyncConnection, follow_up_ids: Sequence[str]) -> set[str]:
         result = await conn.execute(
@@ -189,30 +130,6 @@ class FollowUpRepository:
             params,
         )
         return [FollowUpSummary(*row) for row in rows], int(total.scalar_one())
-
-
-def _envelope(
-    stream_id: str,
-    version: int,
-    new: NewEvent,
-    context: AppendContext,
-    now: datetime,
-    store: EventStore,
-) -> EventEnvelope:
-    return EventEnvelope(
-        event_id=new.event_id,
-        type=new.payload.event_type,
-        schema_version=new.payload.version(),
-        tenant=context.tenant,
-        aggregate_id=stream_id,
-        aggregate_version=version,
-        occurred_at=new.occurred_at,
-        recorded_at=now,
-        correlation_id=context.correlation_id,
-        causation_id=context.causation_id,
-        producer=store.producer,
-        payload=new.payload.model_dump(mode="json"),
-    )
 
 
 def _index_row(follow_up: FollowUp) -> dict[str, object]:
