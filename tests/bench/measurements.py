@@ -17,34 +17,29 @@ the same topic, all from one run.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import asyncpg
 import grpc
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.measurements.adapters.repository import SCHEMA, TOPIC
 from services.measurements.service import MIGRATIONS
-from services.reporting.adapters.read_models import ProjectionRunner, ensure_schema
 from services.reporting.projections.clients import ClientsProjection
 from shared.api import measurements_pb2 as pb
 from shared.api import measurements_pb2_grpc as pb_grpc
 from shared.auth import TokenIssuer, load_or_create_secret
-from shared.embedded.postgres import asyncpg_dsn
 from shared.embedded.tansu import free_port
 from shared.kafka import topic
 from shared.kafka_admin import ensure_topics
 from shared.migrations import upgrade
 from shared.roles import Role
 from shared.settings import Settings
+from tests.bench.pipeline import projected, raw_loop, relayed
 from tests.support.service import ServiceProcess
 
 RATINGS = int(os.environ.get("BENCH_RATINGS", "4000"))
@@ -140,44 +135,6 @@ async def _import(stub: pb_grpc.MeasurementsStub, metadata: tuple[tuple[str, str
         await stub.ImportRecords(pb.ImportRequest(rows=rows), metadata=metadata, timeout=600)
 
 
-async def _raw_loop(database_url: str, bootstrap: str, name: str, total: int) -> float:
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    await connection.execute(
-        "CREATE TABLE bench_measurements_raw (event_id uuid PRIMARY KEY, type text, payload jsonb)"
-    )
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    started = time.perf_counter()
-    await consumer.start()
-    read = 0
-    try:
-        await consumer.topics()
-        partitions = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
-        consumer.assign(partitions)
-        for tp in partitions:
-            consumer.seek(tp, 0)
-        while read < total:
-            fetched = await consumer.getmany(timeout_ms=500, max_records=500)
-            rows = []
-            for records in fetched.values():
-                for record in records:
-                    event = json.loads(record.value or b"{}")
-                    rows.append(
-                        (uuid.UUID(event["event_id"]), event["type"], json.dumps(event["payload"]))
-                    )
-            if rows:
-                async with connection.transaction():
-                    await connection.executemany(
-                        "INSERT INTO bench_measurements_raw VALUES ($1, $2, $3::jsonb) "
-                        "ON CONFLICT DO NOTHING",
-                        rows,
-                    )
-            read += len(rows)
-    finally:
-        await consumer.stop()
-        await connection.close()
-    return read / (time.perf_counter() - started)
-
-
 async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(
@@ -212,48 +169,18 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
                 with console.status(f"importing {FOLLOW_UPS:,} follow-ups…"):
                     await _import(stub, metadata)
             with console.status("relaying the imported events…"):
-                total = await _relayed(engine)
+                total = await relayed(engine, SCHEMA)
             with console.status(f"raw aiokafka → asyncpg loop ({total:,} events)…"):
-                raw = await _raw_loop(database_url, bootstrap, name, total)
+                raw = await raw_loop(database_url, bootstrap, name, total, "bench_measurements_raw")
             with console.status(f"client projection ({total:,} events)…"):
-                projected = await _project(settings, engine, total)
+                rate = await projected(
+                    settings, engine, ClientsProjection(), "bench_reporting_clients", total
+                )
         finally:
             service.stop()
             await engine.dispose()
     console.print(
         f"measurements: {rated:,.0f} ratings/s end to end; the client projection "
-        f"{projected:,.0f} events/s, {projected / raw:.0%} of the raw loop's {raw:,.0f}"
+        f"{rate:,.0f} events/s, {rate / raw:.0%} of the raw loop's {raw:,.0f}"
     )
-    return [(RATED, rated), (RAW, raw), (PROJECTED, projected)]
-
-
-async def _relayed(engine: AsyncEngine) -> int:
-    """Wait until the outbox is empty; returns how many events the store holds."""
-    for _ in range(1200):
-        async with engine.connect() as conn:
-            backlog = (await conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.outbox"))).scalar()
-            if backlog == 0:
-                stored = await conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.events"))
-                return int(stored.scalar_one())
-        await asyncio.sleep(0.25)
-    raise RuntimeError("the outbox did not drain")
-
-
-async def _project(settings: Settings, engine: AsyncEngine, total: int) -> float:
-    projection = ClientsProjection()
-    schema = "bench_reporting_clients"
-    async with engine.begin() as conn:
-        await ensure_schema(conn, projection, schema)
-    runner = ProjectionRunner(settings, engine, projection, schema=schema)
-    started = time.perf_counter()
-    running = asyncio.create_task(runner.run(), name="bench projection")
-    try:
-        while runner.consumer.stats.handled < total:
-            if running.done():
-                running.result()
-                raise RuntimeError("the projection stopped early")
-            await asyncio.sleep(0.05)
-        return total / (time.perf_counter() - started)
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
+    return [(RATED, rated), (RAW, raw), (PROJECTED, rate)]

@@ -18,7 +18,6 @@ loop over the same topic, all from one run.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import tempfile
 import time
@@ -26,27 +25,23 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import asyncpg
 import grpc
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.reporting.adapters.read_models import ProjectionRunner, ensure_schema
 from services.reporting.projections.knowledge import KnowledgeProjection
 from services.sessions.adapters.repository import SCHEMA, TOPIC
 from services.sessions.service import MIGRATIONS
 from shared.api import sessions_pb2 as pb
 from shared.api import sessions_pb2_grpc as pb_grpc
 from shared.auth import TokenIssuer, load_or_create_secret
-from shared.embedded.postgres import asyncpg_dsn
 from shared.embedded.tansu import free_port
 from shared.kafka import topic
 from shared.kafka_admin import ensure_topics
 from shared.migrations import upgrade
 from shared.roles import Role
 from shared.settings import Settings
+from tests.bench.pipeline import projected, raw_loop, relayed
 from tests.support.service import ServiceProcess
 
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "2000"))
@@ -131,78 +126,6 @@ async def _record(stub: pb_grpc.SessionsStub, metadata: Metadata, groups: list[s
     return sum(done) / (time.perf_counter() - started)
 
 
-async def _relayed(engine: AsyncEngine) -> int:
-    """Wait until the outbox is empty; returns how many events the store holds."""
-    for _ in range(1200):
-        async with engine.connect() as conn:
-            backlog = (await conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.outbox"))).scalar()
-            if backlog == 0:
-                stored = await conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.events"))
-                return int(stored.scalar_one())
-        await asyncio.sleep(0.25)
-    raise RuntimeError("the outbox did not drain")
-
-
-async def _raw_loop(database_url: str, bootstrap: str, name: str, total: int) -> float:
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    await connection.execute(
-        "CREATE TABLE bench_sessions_raw (event_id uuid PRIMARY KEY, type text, payload jsonb)"
-    )
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    started = time.perf_counter()
-    await consumer.start()
-    read = 0
-    try:
-        await consumer.topics()
-        partitions = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
-        consumer.assign(partitions)
-        for tp in partitions:
-            consumer.seek(tp, 0)
-        while read < total:
-            fetched = await consumer.getmany(timeout_ms=500, max_records=500)
-            rows = []
-            for records in fetched.values():
-                for record in records:
-                    event = json.loads(record.value or b"{}")
-                    rows.append(
-                        (uuid.UUID(event["event_id"]), event["type"], json.dumps(event["payload"]))
-                    )
-            if rows:
-                async with connection.transaction():
-                    await connection.executemany(
-                        "INSERT INTO bench_sessions_raw VALUES ($1, $2, $3::jsonb) "
-                        "ON CONFLICT DO NOTHING",
-                        rows,
-                    )
-            read += len(rows)
-    finally:
-        await consumer.stop()
-        await connection.close()
-    return read / (time.perf_counter() - started)
-
-
-async def _project(settings: Settings, engine: AsyncEngine, total: int) -> float:
-    projection = KnowledgeProjection()
-    schema = "bench_reporting_knowledge"
-    async with engine.begin() as conn:
-        await ensure_schema(conn, projection, schema)
-    # Only the sessions topic: the bench publishes no scheduler events.
-    projection.topics = (TOPIC,)
-    runner = ProjectionRunner(settings, engine, projection, schema=schema)
-    started = time.perf_counter()
-    running = asyncio.create_task(runner.run(), name="bench knowledge projection")
-    try:
-        while runner.consumer.stats.handled < total:
-            if running.done():
-                running.result()
-                raise RuntimeError("the projection stopped early")
-            await asyncio.sleep(0.05)
-        return total / (time.perf_counter() - started)
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-
-
 async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(
@@ -235,16 +158,21 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
                 with console.status(f"recording {SESSIONS:,} sessions…"):
                     recorded = await _record(stub, metadata, groups)
             with console.status("relaying the sessions…"):
-                total = await _relayed(engine)
+                total = await relayed(engine, SCHEMA)
             with console.status(f"raw aiokafka → asyncpg loop ({total:,} events)…"):
-                raw = await _raw_loop(database_url, bootstrap, name, total)
+                raw = await raw_loop(database_url, bootstrap, name, total, "bench_sessions_raw")
             with console.status(f"knowledge projection ({total:,} events)…"):
-                projected = await _project(settings, engine, total)
+                knowledge = KnowledgeProjection()
+                # Only the sessions topic: the bench publishes no scheduler events.
+                knowledge.topics = (TOPIC,)
+                rate = await projected(
+                    settings, engine, knowledge, "bench_reporting_knowledge", total
+                )
         finally:
             service.stop()
             await engine.dispose()
     console.print(
         f"sessions: {recorded:,.0f} sessions/s end to end; the knowledge projection "
-        f"{projected:,.0f} events/s, {projected / raw:.0%} of the raw loop's {raw:,.0f}"
+        f"{rate:,.0f} events/s, {rate / raw:.0%} of the raw loop's {raw:,.0f}"
     )
-    return [(RECORDED, recorded), (RAW, raw), (PROJECTED, projected)]
+    return [(RECORDED, recorded), (RAW, raw), (PROJECTED, rate)]
