@@ -161,8 +161,9 @@ async def test_relay_and_consumer_report_published_handled_duplicates_and_lag(
             await producer.stop()
         await _until(
             lambda: (
+                # At least: a producer's retry may put a record on the topic twice.
                 _value("arshjul_consumer_duplicates_skipped_total", consumer=name, topic=topic)
-                == EVENTS
+                >= EVENTS
             ),
             "the republished events skipped",
             lambda: consumer.stats,
