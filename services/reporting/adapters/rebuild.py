@@ -202,6 +202,8 @@ class _Feed:
                 for tp in partitions:
                     self.positions[tp] = stored.get(tp, earliest[tp])
                     self.starts[tp] = self.positions[tp]
+                await self._capture_targets(consumer, partitions)
+                for tp in partitions:
                     consumer.seek(tp, self.positions[tp])
                 await self._read_to_targets(consumer, partitions)
         finally:
@@ -226,6 +228,28 @@ class _Feed:
                 partitions.extend(TopicPartition(name, n) for n in sorted(numbers))
         return partitions
 
+    async def _capture_targets(
+        self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]
+    ) -> None:
+        """Every partition's end as the rebuild starts, before anything is read.
+
+        The end is only known from a fetch response (`highwater()`; the broker's
+        `end_offsets()` is wrong on the embedded broker), so probe each
+        partition with a one-record fetch; the caller seeks back afterwards.
+        Taking every end up front keeps what the rebuild covers fixed, however
+        long it runs: later events are the live runner's.
+        """
+        for tp in partitions:
+            consumer.seek(tp, self.positions[tp])
+        missing = list(partitions)
+        while missing:
+            await consumer.getmany(*missing, timeout_ms=200, max_records=1)
+            for tp in missing:
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    self._target(tp, highwater)
+            missing = [tp for tp in missing if tp not in self.targets]
+
     async def _read_to_targets(
         self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]
     ) -> None:
@@ -242,11 +266,6 @@ class _Feed:
                 fetched = await consumer.getmany(
                     *pending, timeout_ms=500, max_records=self.batch_size
                 )
-                for tp in pending:
-                    if tp not in self.targets:
-                        highwater = consumer.highwater(tp)
-                        if highwater is not None:
-                            self._target(tp, highwater)
                 batch = self._decode(fetched)
                 for tp, (_, next_offset) in batch.items():
                     fetched_to[tp] = next_offset
@@ -254,9 +273,7 @@ class _Feed:
                     await storing
                     self._report()
                 storing = asyncio.create_task(self._store(batch)) if batch else None
-                done = [
-                    t for t in pending if t in self.targets and fetched_to[t] >= self.targets[t]
-                ]
+                done = [t for t in pending if fetched_to[t] >= self.targets[t]]
                 if done:
                     consumer.pause(*done)
                     pending = [tp for tp in pending if tp not in done]
