@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime
 from services.reporting.domain.clients import (
     ClientFigures,
     compile_report,
-    follow_up_year,
     year_bounds,
 )
 from shared.events.catalogue import EventPayload, decode
 from shared.events.envelope import EventEnvelope
 from shared.events.measurements import FollowUpOpened, GoalAssessed, RatingSubmitted
+from shared.events.scheduler import follow_up_year
 from shared.scales import load_catalogue
 
 SCALES = load_catalogue()

@@ -38,13 +38,12 @@ from shared.events.measurements import (
     RatingSubmitted,
     SurveyAnswered,
 )
+from shared.events.scheduler import follow_up_year, follow_up_year_bounds
 from shared.scales import ScaleCatalogue
 from shared.statistics import ChangeClass, classify_change, mean_from_sums, sd_from_sums
 
 log = structlog.get_logger(__name__)
 
-#: The follow-up year's first month: May (seed 003, "1/5 – 30/4").
-FIRST_MONTH = 5
 ALL, CLIENT_GROUP, GENDER, AGE_BAND = "all", "client_group", "gender", "age_band"
 UNKNOWN = "unknown"
 
@@ -58,15 +57,10 @@ LEVEL, SATISFACTION = "level", "satisfaction"
 LEVEL_OCCASIONS = ("intake", "exit", "follow_up")
 
 
-def follow_up_year(day: date) -> int:
-    """The follow-up year `day` falls in, named by the year it starts (2025: 1 May 2025 –
-    30 April 2026)."""
-    return day.year if day.month >= FIRST_MONTH else day.year - 1
-
-
 def year_bounds(year: int) -> tuple[date, date]:
     """The first and the last day of follow-up year `year`."""
-    return date(year, FIRST_MONTH, 1), date(year + 1, FIRST_MONTH, 1) - timedelta(days=1)
+    first, after = follow_up_year_bounds(year)
+    return first, after - timedelta(days=1)
 
 
 @dataclass(frozen=True)
