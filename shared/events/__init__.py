@@ -4,5 +4,6 @@ Importing this package registers every payload type.
 """
 
 from shared.events import measurements as measurements
+from shared.events import reporting as reporting
 from shared.events import scheduler as scheduler
 from shared.events import sessions as sessions

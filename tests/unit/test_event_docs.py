@@ -79,7 +79,7 @@ def test_every_event_is_a_message_on_its_service_topic() -> None:
 def test_the_core_events_of_the_design_are_documented() -> None:
     messages = asyncapi()["components"]["messages"]
     names = {message["name"] for message in messages.values()}
-    assert {"WheelStepDue", "SessionRecorded", "RatingSubmitted"} <= names
+    assert {"WheelStepDue", "SessionRecorded", "RatingSubmitted", "ReportCompiled"} <= names
 
 
 def test_the_topics_are_partitioned_and_kept_for_ever() -> None:
