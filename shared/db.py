@@ -18,8 +18,13 @@ def database_url(settings: Settings) -> str:
 
 def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
     """An engine with `pool_size` (default: ARSHJUL_DATABASE_POOL_SIZE) connections,
-    and as many again under load."""
+    and as many again under load.
+
+    No pre-ping: with asyncpg it is three round trips (BEGIN, ";", ROLLBACK)
+    on every checkout, more than a whole append. A connection the server
+    dropped fails its next use instead; SQLAlchemy then invalidates it (and
+    the pool's other connections) and the command's caller gets UNAVAILABLE
+    once, the retry a fresh connection.
+    """
     size = pool_size or settings.database_pool_size
-    return create_async_engine(
-        database_url(settings), pool_size=size, max_overflow=size, pool_pre_ping=True
-    )
+    return create_async_engine(database_url(settings), pool_size=size, max_overflow=size)

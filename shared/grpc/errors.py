@@ -8,6 +8,7 @@
 | PermissionDenied    | PERMISSION_DENIED   |
 | Unauthenticated     | UNAUTHENTICATED     |
 | VersionConflict     | ABORTED             |
+| a lost DB connection| UNAVAILABLE         |
 | anything else       | INTERNAL            |
 
 The status message is "<field>: <reason>" (or the reason alone), so a user
@@ -31,6 +32,7 @@ import grpc.aio
 import structlog
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
+from sqlalchemy.exc import DBAPIError
 
 from shared.errors import (
     DomainError,
@@ -109,6 +111,13 @@ async def abort_with_error(
             reason=error.reason,
         )
         await context.abort(status.code, status.details, status.trailing_metadata)
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        # The server dropped the connection (a restart); the pool has let it
+        # go, so the caller's retry gets a fresh one.
+        log.warning("grpc.database_connection_lost", method=method)
+        await context.abort(
+            grpc.StatusCode.UNAVAILABLE, "the database connection was lost; try again"
+        )
     log.error("grpc.internal_error", method=method, exc_info=error)
     correlation_id = _correlation_id()
     details = INTERNAL_MESSAGE + (f" (correlation id {correlation_id})" if correlation_id else "")

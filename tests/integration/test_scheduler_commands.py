@@ -175,3 +175,35 @@ async def test_templates_are_listed_in_swedish_and_english(
         "Tre enkla frågor i ett årshjul",
         "Three simple questions in an annual wheel",
     )
+
+
+async def test_a_dropped_database_connection_is_unavailable_once_then_recovers(
+    settings: Settings, channel: grpc.aio.Channel
+) -> None:
+    """The pool keeps no pre-ping: a connection the server dropped fails its
+    next use with UNAVAILABLE (never INTERNAL), and the retry works."""
+    client = manager(settings, channel)
+    await client.ListWheels(pb.ListWheelsRequest(tenant="1480"))
+    assert settings.database_url
+    engine = create_async_engine(settings.database_url)
+    async with engine.connect() as conn:
+        killed = (
+            await conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        ).scalar_one()
+    await engine.dispose()
+    assert killed > 0
+    codes = []
+    for _ in range(3):
+        try:
+            await client.ListWheels(pb.ListWheelsRequest(tenant="1480"))
+            break
+        except grpc.aio.AioRpcError as error:
+            codes.append(error.code())
+    else:
+        pytest.fail(f"no call succeeded after the connections were dropped: {codes}")
+    assert set(codes) <= {grpc.StatusCode.UNAVAILABLE}
