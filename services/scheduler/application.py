@@ -1,8 +1,9 @@
 """The scheduler's command and query handlers: authorise, load, decide, save.
 
 One transaction per command. The relay is woken after each commit; it is the
-only thing that talks to Kafka. Sessions that answer an occurrence arrive as
-events (`complete_answered`, inside the consumer's transaction).
+only thing that talks to Kafka. Sessions that answer an occurrence, and
+compiled reports and managers' comments that complete one, arrive as events
+(`complete_answered`, `complete_reported`, inside the consumer's transaction).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from shared.clock import STOCKHOLM
 from shared.errors import DomainError, FailedPrecondition, NotFound, VersionConflict
 from shared.events.catalogue import decode
 from shared.events.envelope import EventEnvelope
+from shared.events.reporting import ManagerCommentRecorded, ReportCompiled, StepRef
 from shared.events.scheduler import WheelStep
 from shared.events.sessions import SessionCorrected, SessionRecorded
 from shared.eventstore import NewEvent
@@ -38,6 +40,10 @@ WHEEL_ADMINS = frozenset({Role.UNIT_MANAGER, Role.FOLLOW_UP, Role.DEVELOPMENT_LE
 TICK_BATCH = 100
 #: Session events that may answer an occurrence.
 _ANSWERING = frozenset({SessionRecorded.type_name(), SessionCorrected.type_name()})
+#: Reporting events that may complete an occurrence (a compile step, the comment step).
+_REPORTING = frozenset({ReportCompiled.type_name(), ManagerCommentRecorded.type_name()})
+#: `completed_by` of an occurrence the reporting service's events complete.
+REPORTING = "reporting"
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,7 @@ class SchedulerApp:
         context = AppendContext(tenant=wheel.tenant, correlation_id=_correlation_id())
         return await self.repository.save(conn, wheel, events, context, now)
 
-    # --- sessions answering occurrences ----------------------------------------
+    # --- events completing occurrences --------------------------------------------
 
     async def complete_answered(
         self, conn: AsyncConnection, envelopes: Sequence[EventEnvelope]
@@ -190,6 +196,28 @@ class SchedulerApp:
                 await self._answer(conn, envelope, payload)
         self.on_commit()
 
+    async def complete_reported(
+        self, conn: AsyncConnection, envelopes: Sequence[EventEnvelope]
+    ) -> None:
+        """Complete the occurrence a compiled report or a manager's comment names.
+
+        The LOKE wheel's compile steps are done when the reporting service
+        announces the report (`ReportCompiled` with `step`), its comment step
+        when the unit manager's comment is recorded. As with sessions, inside
+        the consumer's transaction, and an event that cannot complete its
+        occurrence (already completed, unknown, not yet due, another
+        municipality's wheel) is logged and left as it is. A compile announced
+        again for the same step (same version) finds it completed.
+        """
+        for envelope in envelopes:
+            if envelope.name not in _REPORTING:
+                continue
+            payload = decode(envelope)
+            assert isinstance(payload, ReportCompiled | ManagerCommentRecorded)
+            if payload.step is not None:
+                await self._report(conn, envelope, payload, payload.step)
+        self.on_commit()
+
     async def _answer(
         self,
         conn: AsyncConnection,
@@ -198,14 +226,83 @@ class SchedulerApp:
     ) -> None:
         ref = session.content.occurrence
         assert ref is not None
-        about = {"session_id": session.session_id, "wheel_id": ref.wheel_id}
+        await self._complete_occurrence(
+            conn,
+            envelope,
+            ref.wheel_id,
+            about={"session_id": session.session_id, "wheel_id": ref.wheel_id},
+            belongs=lambda w: w.tenant == envelope.tenant and w.unit == session.unit,
+            decide=lambda w, now: w.decide_answered_by_session(
+                ref.step_id,
+                ref.occurrence_date,
+                session_id=session.session_id,
+                work_group=session.work_group_id,
+                held_on=session.content.held_on,
+                now=now,
+            ),
+        )
+
+    async def _report(
+        self,
+        conn: AsyncConnection,
+        envelope: EventEnvelope,
+        payload: ReportCompiled | ManagerCommentRecorded,
+        ref: StepRef,
+    ) -> None:
+        about = {"wheel_id": ref.wheel_id, "step_id": ref.step_id}
+        # A report completes its municipality's step; a comment its unit's, as a session does.
+        unit: str | None
+        if isinstance(payload, ReportCompiled):
+            report = f"{payload.scope} {payload.year} v{payload.report_version}"
+            tenant, unit = _report_municipality(payload, envelope.tenant), None
+            about["report"] = report
+            note = f"Rapport {report} kompilerad"
+        else:
+            tenant, unit = envelope.tenant, payload.unit
+            about["comment_unit"] = payload.unit
+            note = f"Kommentar för {payload.unit} {payload.year} registrerad"
+        await self._complete_occurrence(
+            conn,
+            envelope,
+            ref.wheel_id,
+            about=about,
+            belongs=lambda w: w.tenant == tenant and unit in (None, w.unit),
+            decide=lambda w, now: w.decide_complete(
+                ref.step_id,
+                ref.occurrence_date,
+                by=REPORTING,
+                note=note,
+                now=now,
+                done_at=envelope.occurred_at,
+            ),
+        )
+
+    async def _complete_occurrence(
+        self,
+        conn: AsyncConnection,
+        envelope: EventEnvelope,
+        wheel_id: str,
+        *,
+        about: dict[str, str],
+        belongs: Callable[[Wheel], bool],
+        decide: Callable[[Wheel, datetime], list[NewEvent]],
+    ) -> None:
+        """Complete an occurrence another service's event names, caused by that event.
+
+        The wheel first catches up on what is due, so an occurrence that has
+        opened by now can be completed even if the ticker has not emitted it yet.
+        """
         # The row lock serialises with the ticker, which locks the wheels it wakes.
-        if not await self.repository.lock(conn, ref.wheel_id):
-            log.warning("a session answers an unknown wheel", **about)
+        if not await self.repository.lock(conn, wheel_id):
+            log.warning("an event names an unknown wheel", event_type=envelope.type, **about)
             return
-        wheel = await self.repository.load(conn, ref.wheel_id)
-        if wheel.tenant != envelope.tenant or wheel.unit != session.unit:
-            log.warning("a session of another municipality or unit names the wheel", **about)
+        wheel = await self.repository.load(conn, wheel_id)
+        if not belongs(wheel):
+            log.warning(
+                "an event of another municipality or unit names the wheel",
+                event_type=envelope.type,
+                **about,
+            )
             return
         now = await self.time.now(conn)
         context = AppendContext(
@@ -215,18 +312,16 @@ class SchedulerApp:
         )
         await self.repository.save(conn, wheel, wheel.decide_due(now), context, now)
         try:
-            answered = wheel.decide_answered_by_session(
-                ref.step_id,
-                ref.occurrence_date,
-                session_id=session.session_id,
-                work_group=session.work_group_id,
-                held_on=session.content.held_on,
-                now=now,
-            )
+            completed = decide(wheel, now)
         except DomainError as refused:
-            log.info("the session does not complete the occurrence", reason=str(refused), **about)
+            log.info(
+                "the event does not complete the occurrence",
+                event_type=envelope.type,
+                reason=str(refused),
+                **about,
+            )
             return
-        await self.repository.save(conn, wheel, answered, context, now)
+        await self.repository.save(conn, wheel, completed, context, now)
 
     # --- time ----------------------------------------------------------------
 
@@ -316,6 +411,18 @@ def _correlation_id() -> uuid.UUID:
         return uuid.UUID(str(bound)) if bound else uuid.uuid4()
     except ValueError:
         return uuid.uuid4()
+
+
+def _report_municipality(report: ReportCompiled, tenant: str) -> str:
+    """The municipality whose figures a report holds: a unit's municipality, a
+    municipality itself; for a region or the nation its tenant, which no
+    municipality's wheel has."""
+    level, _, code = report.scope.partition(":")
+    if level == "unit" and report.municipality:
+        return report.municipality
+    if level == "municipality":
+        return code
+    return tenant
 
 
 def _authorise_read(caller: Caller, tenant: str, unit: str | None) -> None:

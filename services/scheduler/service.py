@@ -1,5 +1,7 @@
-"""The scheduler process: gRPC API, outbox relay, the due-occurrence ticker, and
-the consumer of sessions.events that completes the occurrences sessions answer."""
+"""The scheduler process: gRPC API, outbox relay, the due-occurrence ticker, the
+consumer of sessions.events that completes the occurrences sessions answer, and
+the consumer of reporting.events that completes the steps compiled reports and
+managers' comments answer."""
 
 from __future__ import annotations
 
@@ -33,6 +35,9 @@ DEFAULT_METRICS_PORT = 9161
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The sessions service's topic: a SessionRecorded may answer an occurrence.
 SESSIONS_TOPIC = "sessions.events"
+#: The reporting service's topic: a ReportCompiled (or a manager's comment) may
+#: complete a step of the LOKE wheel.
+REPORTING_TOPIC = "reporting.events"
 
 log = structlog.get_logger(__name__)
 
@@ -76,10 +81,19 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         topics=[topic(settings, SESSIONS_TOPIC)],
         handler=app.complete_answered,
     )
+    reporting = EffectivelyOnceConsumer(
+        settings,
+        engine,
+        schema=SCHEMA,
+        name="scheduler-reporting",
+        topics=[topic(settings, REPORTING_TOPIC)],
+        handler=app.complete_reported,
+    )
     tasks = [
         asyncio.create_task(relay.run(), name="outbox-relay"),
         asyncio.create_task(_tick(app, settings.scheduler_tick_seconds), name="ticker"),
         asyncio.create_task(_consume(sessions), name="sessions-consumer"),
+        asyncio.create_task(_consume(reporting), name="reporting-consumer"),
     ]
     try:
         await stop.wait()
@@ -115,5 +129,5 @@ async def _consume(consumer: EffectivelyOnceConsumer) -> None:
         try:
             await consumer.run()
         except Exception:
-            log.exception("sessions consumer failed; restarting")
+            log.exception("consumer failed; restarting", consumer=consumer.name)
             await asyncio.sleep(1.0)

@@ -313,15 +313,25 @@ class Wheel:
         return [NewEvent(WheelArchived(archived_at=now), occurred_at=now)]
 
     def decide_complete(
-        self, step_id: str, occurrence_date: date, *, by: str, note: str, now: datetime
+        self,
+        step_id: str,
+        occurrence_date: date,
+        *,
+        by: str,
+        note: str,
+        now: datetime,
+        done_at: datetime | None = None,
     ) -> list[NewEvent]:
+        """Complete the occurrence: on time if it was done (`done_at`, by default
+        `now`) before its deadline; a step done elsewhere (a report compiled)
+        may be done before the scheduler learns of it."""
         open_ = self._completable(step_id, occurrence_date)
         completed = WheelStepCompleted(
             wheel_id=self.wheel_id,
             step_id=step_id,
             occurrence_date=occurrence_date,
             completed_at=now,
-            on_time=now < open_.deadline_at,
+            on_time=(done_at or now) < open_.deadline_at,
             completed_by=by,
             note=note,
         )
