@@ -10,6 +10,7 @@ import typer
 from arshjul.client import console, err
 from arshjul.measurements_cli import client_chart, client_report, followup_app, import_file
 from arshjul.operations_cli import replay, reporting_app
+from arshjul.reports_cli import report
 from arshjul.scheduler_cli import scheduler_app
 from arshjul.sessions_cli import knowledge_report, sessions_app
 from shared.auth import issuer_from_settings
@@ -27,6 +28,7 @@ app.add_typer(reporting_app, name="reporting")
 app.command("replay")(replay)
 app.add_typer(sessions_app, name="sessions")
 app.command("knowledge-report")(knowledge_report)
+app.command("report")(report)
 
 
 @app.command()

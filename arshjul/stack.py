@@ -15,6 +15,8 @@ from typing import ClassVar
 import psutil
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from services.reporting.adapters.store import SCHEMA as REPORTING_SCHEMA
+from services.reporting.adapters.store import TOPIC as REPORTING_TOPIC
 from services.reporting.service import DEFAULT_GRPC_PORT as REPORTING_GRPC_PORT
 from services.reporting.service import DEFAULT_METRICS_PORT as REPORTING_METRICS_PORT
 from services.scheduler.adapters.repository import SCHEMA as SCHEDULER_SCHEMA
@@ -72,8 +74,8 @@ STACK_SERVICES: tuple[ServiceSpec, ...] = (
         "reporting",
         "services.reporting",
         REPORTING_GRPC_PORT,
-        (),
-        "reporting",
+        (REPORTING_TOPIC,),
+        REPORTING_SCHEMA,
         metrics_port=REPORTING_METRICS_PORT,
     ),
 )

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_idle_seconds: float = Field(default=0.05, gt=0)
+    disclosure_k: int = Field(
+        default=5,
+        ge=1,
+        description="Disclosure control: counts from 1 to k-1 leaving their owner's view are "
+        "suppressed, and means and shares of fewer than k observations with them.",
+    )
     scales_dir: Path | None = Field(
         default=None,
         description="Extra scale files (<id>.v<version>.json) added to the built-in catalogue.",

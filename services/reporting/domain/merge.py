@@ -14,6 +14,7 @@ same bytes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
@@ -21,6 +22,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.events.reporting import Aggregate, MomentSums
 from shared.municipalities import region_of, validate_region_code
 
 #: Decimals kept in a standard deviation (the one figure that is irrational).
@@ -160,3 +162,56 @@ def merge_nation(regions: Mapping[str, MergeableAggregate]) -> MergeableAggregat
     for code in regions:
         validate_region_code(code, "region")
     return merge(regions[code] for code in sorted(regions))
+
+
+# --- the event form -------------------------------------------------------------
+
+
+def to_event(aggregate: MergeableAggregate) -> Aggregate:
+    """The aggregate as `ReportCompiled` carries it: sums as exact "n/d" strings, keys sorted."""
+    return Aggregate(
+        counts={key: aggregate.counts[key] for key in sorted(aggregate.counts)},
+        moments={
+            key: MomentSums(n=m.n, total=str(m.total), sum_of_squares=str(m.sum_of_squares))
+            for key, m in sorted(aggregate.moments.items())
+        },
+        class_counts={
+            key: {name: classes[name] for name in sorted(classes)}
+            for key, classes in sorted(aggregate.class_counts.items())
+        },
+    )
+
+
+def from_event(aggregate: Aggregate) -> MergeableAggregate:
+    """The aggregate of a `ReportCompiled` event, exactly as it was compiled.
+
+    ValueError for a sum that is not an exact rational ("7", "-3/2"): a float's
+    text ("1.5") is refused too, so nothing inexact enters a merge.
+    """
+    return MergeableAggregate(
+        counts=dict(aggregate.counts),
+        moments={
+            key: Moments(
+                n=m.n,
+                total=_exact(m.total, f"{key}.total"),
+                sum_of_squares=_exact(m.sum_of_squares, f"{key}.sum_of_squares"),
+            )
+            for key, m in aggregate.moments.items()
+        },
+        class_counts={key: dict(classes) for key, classes in aggregate.class_counts.items()},
+    )
+
+
+_RATIONAL: Final = re.compile(r"-?[0-9]+(/[0-9]+)?")
+
+
+def _exact(text: str, what: str) -> Fraction:
+    if not _RATIONAL.fullmatch(text):
+        raise ValueError(f'{what}: {text!r} is not an exact rational ("n" or "n/d")')
+    _, _, denominator = text.partition("/")
+    if denominator and int(denominator) == 0:
+        raise ValueError(f"{what}: {text!r} divides by zero")
+    value = Fraction(text)
+    if str(value) != text:
+        raise ValueError(f"{what}: {text!r} is not in lowest terms")
+    return value

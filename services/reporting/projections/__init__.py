@@ -5,8 +5,9 @@ from __future__ import annotations
 from services.reporting.projections.base import Projection
 from services.reporting.projections.clients import projection as clients
 from services.reporting.projections.knowledge import projection as knowledge
+from services.reporting.projections.nation import projection as nation
 
-PROJECTIONS: tuple[Projection, ...] = (clients, knowledge)
+PROJECTIONS: tuple[Projection, ...] = (clients, knowledge, nation)
 
 
 def get_projection(name: str) -> Projection:

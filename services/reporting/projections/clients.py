@@ -6,7 +6,11 @@ Read model (schema reporting_clients):
   keyed by municipality, unit, follow-up year, slice, figure and key; a
   report sums them over the units in its scope;
 - `follow_ups` and `intakes`: what later events of a follow-up need (its
-  unit and slices; its intake value per scale, for the change at exit).
+  unit and slices; its intake value per scale, for the change at exit);
+- `report_inputs` (projections/inputs.py): every event counted, with the
+  follow-up year it counts in (that of its `occurred_at`, as the figures).
+  An event of a follow-up the projection does not know counts nowhere and
+  is not recorded.
 
 Per batch: one read of the follow-ups and intakes the batch touches, the
 pure `ClientFigures` over the events, then one upsert statement per table.
@@ -25,6 +29,12 @@ from services.reporting.domain.clients import (
     FollowUpFacts,
     MomentRows,
     TallyRows,
+)
+from services.reporting.projections.inputs import (
+    ReportInput,
+    record_inputs,
+    report_inputs_table,
+    year_of_occurrence,
 )
 from shared.events.catalogue import decode
 from shared.events.envelope import EventEnvelope
@@ -77,6 +87,7 @@ moments = sa.Table(
     sa.Column("total", sa.BigInteger, nullable=False),
     sa.Column("total_of_squares", sa.BigInteger, nullable=False),
 )
+report_inputs = report_inputs_table(metadata)
 
 
 class ClientsProjection:
@@ -114,8 +125,14 @@ class ClientsProjection:
             for row in await conn.execute(sa.select(intakes).where(intakes.c.follow_up_id.in_(ids)))
         }
         figures = ClientFigures(self.scales, known, stored)
+        inputs: list[ReportInput] = []
         for envelope in events:
             figures.apply(envelope, decode(envelope))
+            facts = figures.known.get(envelope.aggregate_id)
+            if facts is not None:
+                year = year_of_occurrence(envelope.occurred_at)
+                inputs.append(ReportInput(envelope, facts.tenant, facts.unit, year))
+        await record_inputs(conn, report_inputs, inputs)
         deltas = figures.deltas
         if deltas.new_follow_ups:
             await conn.execute(

@@ -13,6 +13,18 @@ Read model (schema reporting_knowledge):
   from it whenever a batch touches the group, and replaced whole: a late or
   corrected session changes every later figure of its group, and a group's
   history is small.
+- `report_inputs` (projections/inputs.py): every event applied, by the
+  follow-up year its figures count in: an occurrence's events in the year
+  of the occurrence date; a session (and its correction) in the year it was
+  held; a member joining or leaving, and a choice of relevant parts, in the
+  year it takes effect; the forming of a group in the year it happened. A
+  later year's figures also rest on the membership and choices of earlier
+  years, which its figures checksum covers.
+
+  The events of a wheel without a work group (the LOKE reporting wheel) are
+  not applied and not recorded: they carry no knowledge figure, and the
+  reporting wheel's own steps are completed by the compiling itself, so
+  recording them would give a just-compiled year a new input each time.
 
 Nothing here reads the wall clock, so a rebuild gives the same rows.
 """
@@ -38,9 +50,22 @@ from services.reporting.domain.knowledge import (
     next_occurrence_state,
     periods_of,
 )
+from services.reporting.projections.inputs import (
+    ReportInput,
+    record_inputs,
+    report_inputs_table,
+    year_of_occurrence,
+)
 from shared.events.catalogue import decode
 from shared.events.envelope import EventEnvelope
-from shared.events.scheduler import WheelStepDue
+from shared.events.scheduler import WheelStepDue, follow_up_year
+from shared.events.sessions import (
+    MemberJoined,
+    MemberLeft,
+    RelevantPartsChosen,
+    SessionCorrected,
+    SessionRecorded,
+)
 
 metadata = sa.MetaData()
 
@@ -116,6 +141,7 @@ mentor_candidates = sa.Table(
     *_group_columns("part", "member_id"),
     sa.Column("display_name", sa.Text, nullable=False),
 )
+report_inputs = report_inputs_table(metadata)
 GROUP_FIGURES = (session_figures, part_figures, open_plans, mentor_candidates)
 for _table in (occurrence_figures, *GROUP_FIGURES):
     sa.Index(f"{_table.name}_scope", _table.c.tenant, _table.c.unit, _table.c.period)
@@ -140,10 +166,12 @@ class KnowledgeProjection:
                 occurrence_events.append((envelope, payload))
             elif isinstance(payload, GroupEvent):
                 group_events.append((envelope, payload))
+        inputs: list[ReportInput] = []
         if occurrence_events:
-            await _apply_occurrences(conn, occurrence_events)
+            inputs += await _apply_occurrences(conn, occurrence_events)
         if group_events:
-            await _apply_groups(conn, group_events)
+            inputs += await _apply_groups(conn, group_events)
+        await record_inputs(conn, report_inputs, inputs)
 
 
 projection = KnowledgeProjection()
@@ -151,7 +179,8 @@ projection = KnowledgeProjection()
 
 async def _apply_occurrences(
     conn: AsyncConnection, events: list[tuple[EventEnvelope, OccurrenceEvent]]
-) -> None:
+) -> list[ReportInput]:
+    """Apply the occurrence events; returns those of work groups' wheels (the applied ones)."""
     keys = {_occurrence_key(payload) for _, payload in events}
     table = occurrences.c
     result = await conn.execute(
@@ -172,13 +201,17 @@ async def _apply_occurrences(
     }
     deltas: Counter[tuple[FigureKey, str]] = Counter()
     changed: set[OccurrenceKey] = set()
+    applied: list[ReportInput] = []
     for envelope, payload in events:
         key = _occurrence_key(payload)
         row = known.get(key)
+        if row is not None:
+            applied.append(ReportInput(envelope, row[0], row[1], follow_up_year(key[2])))
         if isinstance(payload, WheelStepDue):
             if row is not None or payload.work_group is None:
                 continue  # only a work group's wheel is a knowledge follow-up
             row = known[key] = [envelope.tenant, payload.unit, payload.work_group, OPEN]
+            applied.append(ReportInput(envelope, row[0], row[1], follow_up_year(key[2])))
             new, old = OPEN, None
         elif row is None:
             continue
@@ -194,7 +227,7 @@ async def _apply_occurrences(
             if old is not None:
                 deltas[(figure, old)] -= 1
     if not changed:
-        return
+        return applied
     upsert = insert(occurrences)
     await conn.execute(
         upsert.on_conflict_do_update(
@@ -234,6 +267,7 @@ async def _apply_occurrences(
             for (t, u, g, p), counts in sorted(by_figure.items())
         ],
     )
+    return applied
 
 
 def _occurrence_key(payload: OccurrenceEvent) -> OccurrenceKey:
@@ -242,7 +276,8 @@ def _occurrence_key(payload: OccurrenceEvent) -> OccurrenceKey:
 
 async def _apply_groups(
     conn: AsyncConnection, events: list[tuple[EventEnvelope, GroupEvent]]
-) -> None:
+) -> list[ReportInput]:
+    """Apply a batch of work groups' events; returns them all (each is applied)."""
     keys = sorted({(e.tenant, p.work_group_id) for e, p in events})
     table = work_groups.c
     result = await conn.execute(
@@ -251,10 +286,13 @@ async def _apply_groups(
         )
     )
     views = {(r.tenant, r.work_group): GroupView.model_validate(r.view) for r in result}
+    applied: list[ReportInput] = []
     for envelope, payload in events:
         key = (envelope.tenant, payload.work_group_id)
         view = views.setdefault(key, GroupView(tenant=key[0], work_group_id=key[1]))
         view.apply(payload)
+        year = _group_event_year(envelope, payload)
+        applied.append(ReportInput(envelope, key[0], view.unit, year))
     upsert = insert(work_groups)
     await conn.execute(
         upsert.on_conflict_do_update(
@@ -320,3 +358,18 @@ async def _apply_groups(
     for figures_table, table_rows in rows.items():
         if table_rows:
             await conn.execute(sa.insert(figures_table), table_rows)
+    return applied
+
+
+def _group_event_year(envelope: EventEnvelope, payload: GroupEvent) -> int:
+    """The follow-up year a work group's event counts in (see the module docstring)."""
+    match payload:
+        case SessionRecorded() | SessionCorrected():
+            return follow_up_year(payload.content.held_on)
+        case MemberJoined():
+            return follow_up_year(payload.joined_on)
+        case MemberLeft():
+            return follow_up_year(payload.left_on)
+        case RelevantPartsChosen():
+            return follow_up_year(payload.valid_from)
+    return year_of_occurrence(envelope.occurred_at)
