@@ -78,9 +78,9 @@ from services.reporting.domain.compiled import (
 )
 from services.reporting.domain.knowledge import LATE, MISSED, ON_TIME, OPEN, OVERDUE
 from services.reporting.domain.merge import MergeableAggregate, Moments
-from services.sessions.domain.catalogue import base_catalogue
 from shared.scales import load_catalogue
 from shared.statistics import ChangeClass
+from shared.support_parts import base_catalogue
 
 # --- keys ------------------------------------------------------------------------
 

@@ -1,60 +1,23 @@
-"""The catalogue of support parts: the regional base, plus each municipality's own.
+"""The catalogue of support parts: the regional base (shared.support_parts), plus
+each municipality's own.
 
-The base is data (`support_parts.json`): the parts of Socialstyrelsen's
-support for applying the LVU (DOMAIN.md, "Parts of the LVU support"), each
-with a code, Swedish and English names, its section of the law and a
-version. A municipality adds parts of its own by a command; each addition is
-a `SupportPartAdded` event on the municipality's catalogue stream.
+A municipality adds parts of its own by a command; each addition is a
+`SupportPartAdded` event on the municipality's catalogue stream.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
 from services.sessions.domain import checks
 from shared.errors import FailedPrecondition
 from shared.events.catalogue import EventPayload
-from shared.events.sessions import ChosenPart, SupportPartAdded
+from shared.events.sessions import SupportPartAdded
 from shared.eventstore import NewEvent
+from shared.support_parts import SupportPart, base_catalogue
 
-BASE_FILE = Path(__file__).with_name("support_parts.json")
-#: Where a part comes from: the regional base, or a municipality's code.
-REGIONAL = "region"
-
-
-@dataclass(frozen=True)
-class SupportPart:
-    code: str
-    name_sv: str
-    name_en: str
-    version: int
-    origin: str = REGIONAL
-    lvu: str = ""
-
-    def chosen(self) -> ChosenPart:
-        return ChosenPart(
-            code=self.code, name_sv=self.name_sv, name_en=self.name_en, version=self.version
-        )
-
-
-@cache
-def base_catalogue() -> tuple[SupportPart, ...]:
-    """The regional base, in the order of the file."""
-    data = json.loads(BASE_FILE.read_text(encoding="utf-8"))
-    return tuple(
-        SupportPart(
-            code=part["code"],
-            name_sv=part["name_sv"],
-            name_en=part["name_en"],
-            version=int(part["version"]),
-            lvu=part["lvu"],
-        )
-        for part in data["parts"]
-    )
+__all__ = ["MunicipalCatalogue", "SupportPart", "base_catalogue", "catalogue_stream"]
 
 
 def catalogue_stream(tenant: str) -> str:
