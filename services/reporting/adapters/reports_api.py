@@ -7,17 +7,18 @@ Who may do what (the caller's tenant and role, shared/auth.py):
   scope.
 - GetReport, ListReportVersions: unit_staff and unit_manager their own
   unit; follow_up, ifo_chief and development_leader their municipality and
-  its units; regional_support the municipalities and units of their region,
-  and the region; national_analyst the regions and the nation.
-- StreamRegionReports: regional_support of the region (the region, its
-  municipalities, their units); national_analyst (the region's report only).
+  its units; regional_support their region's report; national_analyst the
+  nation's (see `authorise_read` for why not a member's own report).
+- StreamRegionReports: every latest report of the region the caller may
+  read (a municipality's roles: their municipality and its units;
+  regional_support: the region's).
 - RecordComment: the unit's unit_manager; the municipality's ifo_chief,
   naming the unit.
 
-A report read from outside its owner's view is disclosed (compiled.disclose):
-counts 1 … k − 1 suppressed with complementary suppression, means and
-shares of fewer than k observations with them, the comments left out. The
-owner sees every figure, except in tables of other owners' rows.
+The owner sees every figure, except in tables of other owners' rows (a
+region's table by municipality, the nation's by region), which are disclosed
+(compiled.disclose): counts 1 … k − 1 suppressed with complementary
+suppression, means and shares of fewer than k observations with them.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ from shared.eventstore.store import AppendContext
 from shared.grpc.auth import current_caller
 from shared.grpc.errors import map_domain_errors
 from shared.kafka import topic
-from shared.municipalities import validate_region_code
+from shared.municipalities import municipalities_in, validate_region_code
 from shared.personal_data import refuse_personal_identity_number
 from shared.roles import Role
 from shared.settings import Settings
@@ -158,26 +159,43 @@ def authorise_compile(caller: Caller, scope: Scope) -> None:
 
 
 def authorise_read(caller: Caller, scope: Scope) -> None:
-    match caller.role:
-        case Role.UNIT_STAFF | Role.UNIT_MANAGER if (
-            scope.level is ScopeLevel.UNIT
-            and scope.municipality == caller.tenant
-            and scope.code == caller.unit
-        ):
-            return
-        case Role.FOLLOW_UP | Role.IFO_CHIEF | Role.DEVELOPMENT_LEADER if _in_own_municipality(
-            caller, scope
-        ):
-            return
-        case Role.REGIONAL_SUPPORT if scope.region == caller.region and scope.level in (
-            ScopeLevel.UNIT,
-            ScopeLevel.MUNICIPALITY,
-            ScopeLevel.REGION,
-        ):
-            return
-        case Role.NATIONAL_ANALYST if scope.level in (ScopeLevel.REGION, ScopeLevel.NATION):
-            return
+    """May the caller read the report of `scope`?
+
+    The regional support reads its region's report and the national analyst
+    the nation's, never a member's own report: the member's figures are in
+    those reports already, each member's row suppressed, and a member's
+    figures published beside the owner's totals could be subtracted out of
+    them (the region's total of 9 less Göteborg's published 7 gives
+    Kungälv's suppressed 2). Complementary suppression protects one table;
+    this keeps what a region or the nation sees to one table per figure.
+    """
+    if may_read(caller, scope):
+        return
+    if caller.role in (Role.REGIONAL_SUPPORT, Role.NATIONAL_ANALYST):
+        own = "its region's" if caller.role is Role.REGIONAL_SUPPORT else "the nation's"
+        raise PermissionDenied(
+            f"{caller.describe()} may not read the report of {scope}: it reads {own} report, "
+            "where each member's figures are shown with disclosure control",
+            field="scope",
+        )
     raise _denied(caller, scope, "read the report of")
+
+
+def may_read(caller: Caller, scope: Scope) -> bool:
+    match caller.role:
+        case Role.UNIT_STAFF | Role.UNIT_MANAGER:
+            return (
+                scope.level is ScopeLevel.UNIT
+                and scope.municipality == caller.tenant
+                and scope.code == caller.unit
+            )
+        case Role.FOLLOW_UP | Role.IFO_CHIEF | Role.DEVELOPMENT_LEADER:
+            return _in_own_municipality(caller, scope)
+        case Role.REGIONAL_SUPPORT:
+            return scope.level is ScopeLevel.REGION and scope.code == caller.region
+        case Role.NATIONAL_ANALYST:
+            return scope.level is ScopeLevel.NATION
+    return False
 
 
 def authorise_comment(caller: Caller, unit: str) -> None:
@@ -263,7 +281,7 @@ class ReportsServicer(pb_grpc.ReportsServicer):
         async with self.engine.connect() as conn:
             report = await self.store.version(conn, scope, year, ref.version)
         if report is None:
-            which = f"version {ref.version}" if ref.version else "a compiled report"
+            which = f"version {ref.version}" if ref.version else "compiled report"
             raise NotFound(f"{scope} has no {which} for the follow-up year {year}", field="scope")
         return await self._rendered(caller, report, format, lang)
 
@@ -300,24 +318,25 @@ class ReportsServicer(pb_grpc.ReportsServicer):
         region = validate_region_code(request.region or (caller.region or ""), "region")
         year = check_year(request.year)
         format, lang = check_rendering(request.format, request.lang)
-        if not (
-            (caller.role is Role.REGIONAL_SUPPORT and caller.region == region)
-            or caller.role is Role.NATIONAL_ANALYST
-        ):
-            raise PermissionDenied(
-                f"{caller.describe()} may not pull the reports of region {region}", field="region"
-            )
         async with self.engine.connect() as conn:
             found = await self.store.latest_of_year(conn, year)
         reports = sorted(
-            (
-                r
-                for r in found
-                if r.scope.region == region
-                and (caller.role is Role.REGIONAL_SUPPORT or r.scope.level is ScopeLevel.REGION)
-            ),
+            (r for r in found if r.scope.region == region and may_read(caller, r.scope)),
             key=region_order,
         )
+        if not reports and not any(
+            may_read(caller, scope)
+            for scope in (
+                Scope(level=ScopeLevel.REGION, code=region),
+                *(
+                    Scope(level=ScopeLevel.MUNICIPALITY, code=code)
+                    for code in municipalities_in(region)
+                ),
+            )
+        ):
+            raise PermissionDenied(
+                f"{caller.describe()} may read no report of region {region}", field="region"
+            )
         for report in reports:
             yield await self._rendered(caller, report, format, lang)
 

@@ -1,0 +1,129 @@
+"""Compiled reports in tests: reading cells, and an attacker of our own on suppressed tables.
+
+`feasible_values` brute-forces every non-negative integer filling of a
+disclosed COUNTS table's suppressed cells that agrees with every published
+cell and total, independently of the code's own disclosure checks: a
+suppressed cell that takes one value only in all fillings is recoverable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from services.reporting.domain.compiled import (
+    CompiledReport,
+    Figure,
+    SuppressedFigure,
+    Table,
+    TableKind,
+)
+from services.reporting.domain.disclosure import TOTAL, Position
+
+
+def table(report: CompiledReport, table_id: str) -> Table:
+    found = report.table(table_id)
+    assert found is not None, (
+        f"{table_id} not in {[t.table_id for s in report.sections for t in s.tables]}"
+    )
+    return found
+
+
+def cell(report: CompiledReport, table_id: str, row: str, column: str) -> Figure:
+    found = table(report, table_id).cell(row, column)
+    assert isinstance(found, Figure), (table_id, row, column, found)
+    return found
+
+
+def value(report: CompiledReport, table_id: str, row: str, column: str) -> int:
+    return cell(report, table_id, row, column).n
+
+
+def hidden_cells(found: Table) -> set[tuple[str, str]]:
+    """The (row key, column key) of every suppressed cell ("" for a total)."""
+    return {keys_of(found, p) for p, c in found.positions() if isinstance(c, SuppressedFigure)}
+
+
+def _constraints(found: Table) -> list[tuple[list[Position], Position]]:
+    """Each published sum as (the positions added, the position of their total)."""
+    n_rows, n_columns = len(found.rows), len(found.columns)
+    sums: list[tuple[list[Position], Position]] = []
+    if found.row_totals is not None:
+        sums += [([(i, j) for j in range(n_columns)], (i, TOTAL)) for i in range(n_rows)]
+    if found.column_totals is not None:
+        sums += [([(i, j) for i in range(n_rows)], (TOTAL, j)) for j in range(n_columns)]
+    if found.grand_total is not None:
+        sums.append(([(TOTAL, j) for j in range(n_columns)], (TOTAL, TOTAL)))
+        sums.append(([(i, TOTAL) for i in range(n_rows)], (TOTAL, TOTAL)))
+    return sums
+
+
+def feasible_values(found: Table) -> dict[Position, set[int]]:
+    """Every value each suppressed cell takes over all consistent fillings.
+
+    A cell on a line with a published total cannot exceed it; any other is
+    tried up to twice the largest published figure plus ten, enough to show
+    it is not pinned down (the search only has to find two values).
+    """
+    assert found.kind is TableKind.COUNTS, found.table_id
+    cells = dict(found.positions())
+    known = {p: c.n for p, c in cells.items() if isinstance(c, Figure)}
+    unknown = sorted(p for p, c in cells.items() if isinstance(c, SuppressedFigure))
+    sums = _constraints(found)
+    cap = 2 * max(known.values(), default=0) + 10
+    bound = {p: cap for p in unknown}
+    for added, total in sums:
+        if total in known:
+            for p in added:
+                if p in bound:
+                    bound[p] = min(bound[p], known[total])
+    seen: dict[Position, set[int]] = {p: set() for p in unknown}
+
+    def consistent(filling: dict[Position, int], complete: bool) -> bool:
+        for added, total in sums:
+            values = [filling.get(p, known.get(p)) for p in [*added, total]]
+            if all(v is not None for v in values):
+                if sum(v for v in values[:-1] if v is not None) != values[-1]:
+                    return False
+            elif not complete and values[-1] is not None:
+                partial = sum(v for v in values[:-1] if v is not None)
+                if partial > values[-1]:
+                    return False
+        return True
+
+    def fillings(at: int, filling: dict[Position, int]) -> Iterator[dict[Position, int]]:
+        if at == len(unknown):
+            if consistent(filling, complete=True):
+                yield dict(filling)
+            return
+        position = unknown[at]
+        for v in range(bound[position] + 1):
+            filling[position] = v
+            if consistent(filling, complete=False):
+                yield from fillings(at + 1, filling)
+            del filling[position]
+
+    for solution in fillings(0, {}):
+        for p, v in solution.items():
+            seen[p].add(v)
+    return seen
+
+
+def keys_of(found: Table, position: Position) -> tuple[str, str]:
+    """(row key, column key) of a position, "" for a total."""
+    i, j = position
+    return (
+        "" if i == TOTAL else found.rows[i].key,
+        "" if j == TOTAL else found.columns[j].key,
+    )
+
+
+def assert_nothing_recoverable(found: Table, truth: dict[tuple[str, str], int]) -> None:
+    """Every suppressed cell of `found` takes at least two values over the fillings
+    consistent with what is published, one of them its true value (`truth`, by
+    row and column key, worked out by the test)."""
+    for position, values in feasible_values(found).items():
+        true = truth[keys_of(found, position)]
+        assert true in values, (found.table_id, keys_of(found, position), true, values)
+        assert len(values) >= 2, (
+            f"{found.table_id}: the suppressed cell {keys_of(found, position)} can only be {values}"
+        )
