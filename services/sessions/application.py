@@ -26,7 +26,6 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.sessions.adapters.repository import SessionsRepository
-from services.sessions.domain.catalogue import SupportPart
 from services.sessions.domain.work_group import WorkGroup
 from shared.auth import Caller, require_role, require_tenant, require_unit
 from shared.clock import STOCKHOLM, Clock, WallClock
@@ -37,6 +36,7 @@ from shared.eventstore import NewEvent
 from shared.eventstore.store import AppendContext
 from shared.municipalities import validate_municipality_code
 from shared.roles import Role
+from shared.support_parts import SupportPart
 
 log = structlog.get_logger(__name__)
 

@@ -40,7 +40,6 @@ from arshjul.cli import app as cli
 from arshjul.sessions_cli import Lang, report_json
 from arshjul.stack import StackFile, StackService
 from services.sessions.adapters.grpc_api import content_to_pb
-from services.sessions.domain.catalogue import base_catalogue
 from shared.api import knowledge_pb2 as kpb
 from shared.api import knowledge_pb2_grpc as kpb_grpc
 from shared.api import scheduler_pb2 as spb
@@ -60,6 +59,7 @@ from shared.events.sessions import (
 from shared.kafka_admin import ensure_topics
 from shared.roles import Role
 from shared.settings import Settings
+from shared.support_parts import base_catalogue
 from tests.support import scheduler
 from tests.support.service import AuthorisedStub, ServiceProcess, migrate, token
 from tests.support.sessions import (

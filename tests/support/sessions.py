@@ -29,7 +29,6 @@ from typing import Any
 
 import grpc
 
-from services.sessions.domain.catalogue import base_catalogue
 from shared.api import sessions_pb2_grpc as pb_grpc
 from shared.embedded.postgres import create_database, database_url_for, drop_database
 from shared.events.sessions import (
@@ -42,6 +41,7 @@ from shared.events.sessions import (
     SessionContent,
 )
 from shared.settings import Settings
+from shared.support_parts import base_catalogue
 from tests.support.service import AuthorisedStub
 
 TENANT = "1480"

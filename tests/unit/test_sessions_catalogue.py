@@ -6,14 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.sessions.domain.catalogue import (
-    REGIONAL,
-    MunicipalCatalogue,
-    SupportPart,
-    base_catalogue,
-)
+from services.sessions.domain.catalogue import MunicipalCatalogue
 from services.sessions.domain.checks import NOT_FOR_CLIENTS
 from shared.errors import FailedPrecondition, InvalidArgument
+from shared.support_parts import REGIONAL, SupportPart, base_catalogue
 
 NOW = datetime(2025, 5, 1, tzinfo=UTC)
 

@@ -22,7 +22,6 @@ from services.reporting.domain.knowledge import (
     next_occurrence_state,
     periods_of,
 )
-from services.sessions.domain.catalogue import base_catalogue
 from shared.events.catalogue import EventPayload
 from shared.events.scheduler import WheelStepCompleted, WheelStepMissed, WheelStepOverdue
 from shared.events.sessions import (
@@ -34,6 +33,7 @@ from shared.events.sessions import (
     WorkGroupFormed,
 )
 from shared.roles import Role
+from shared.support_parts import base_catalogue
 from tests.support.sessions import (
     BARNGRUPPEN,
     CORRECTED_S8,

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from services.sessions.domain.catalogue import base_catalogue
 from services.sessions.domain.checks import NOT_FOR_CLIENTS
 from services.sessions.domain.work_group import WorkGroup
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -25,6 +24,7 @@ from shared.events.sessions import (
     SessionRecorded,
 )
 from shared.eventstore import NewEvent
+from shared.support_parts import base_catalogue
 
 NOW = datetime(2025, 12, 1, tzinfo=UTC)
 TODAY = date(2025, 12, 1)

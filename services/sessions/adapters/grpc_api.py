@@ -7,7 +7,6 @@ from datetime import date
 import grpc
 
 from services.sessions.application import CommandResult, SessionsApp, sees_mentor_candidates
-from services.sessions.domain.catalogue import SupportPart
 from services.sessions.domain.questions import FORUMS, THE_THREE_QUESTIONS, forum
 from services.sessions.domain.work_group import RecordedSession, WorkGroup
 from shared.api import sessions_pb2 as pb
@@ -25,6 +24,7 @@ from shared.events.sessions import (
 )
 from shared.grpc.auth import current_caller
 from shared.grpc.errors import map_domain_errors
+from shared.support_parts import SupportPart
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Sessions"].full_name
 

@@ -17,8 +17,6 @@ from shared.events.sessions import SupportPartAdded
 from shared.eventstore import NewEvent
 from shared.support_parts import SupportPart, base_catalogue
 
-__all__ = ["MunicipalCatalogue", "SupportPart", "base_catalogue", "catalogue_stream"]
-
 
 def catalogue_stream(tenant: str) -> str:
     return f"support-parts-{tenant}"

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from services.sessions.domain import checks
-from services.sessions.domain.catalogue import SupportPart
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.events.catalogue import EventPayload
 from shared.events.sessions import (
@@ -36,6 +35,7 @@ from shared.events.sessions import (
     WorkGroupFormed,
 )
 from shared.eventstore import NewEvent
+from shared.support_parts import SupportPart
 
 MAX_CASES = 10_000
 MAX_QUESTION = 500
