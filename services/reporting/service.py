@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.reporting.adapters import clients_api, knowledge_api, reports_api
 from services.reporting.adapters.compiler import ReportCompiler
 from services.reporting.adapters.read_models import ProjectionRunner, ensure_all
+from services.reporting.adapters.rebuild_watch import RebuildWatch
 from services.reporting.adapters.store import SCHEMA, ReportingTime
 from services.reporting.adapters.triggers import WheelTriggers
 from services.reporting.projections import PROJECTIONS
@@ -100,6 +101,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     tasks += [
         asyncio.create_task(relay.run(), name="outbox-relay"),
         asyncio.create_task(_trigger(WheelTriggers(settings, engine, compiler)), name="triggers"),
+        asyncio.create_task(RebuildWatch(settings, engine, PROJECTIONS).run(), name="rebuilds"),
     ]
     try:
         await stop.wait()
