@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit integration bench proto install clean
+.PHONY: run demo test lint unit integration bench proto install clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -17,6 +17,11 @@ install: $(STAMP)
 ## Start the whole stack on the embedded default (Ctrl-C stops everything).
 run: $(STAMP)
 	ARSHJUL_CLOCK=$${ARSHJUL_CLOCK:-simulated} $(BIN)/arshjul up
+
+## A whole follow-up year for two regions on the simulated clock, ending in compiled
+## reports (HTML and PDF) in demo-reports/; uses a running `make run` stack, else its own.
+demo: $(STAMP)
+	$(BIN)/arshjul demo
 
 ## Lint, then the whole suite. Exit code 5 (no tests collected) fails.
 test: $(STAMP) lint

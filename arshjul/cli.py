@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from arshjul.client import console, err
+from arshjul.demo import demo
 from arshjul.measurements_cli import client_chart, client_report, followup_app, import_file
 from arshjul.operations_cli import replay, reporting_app
 from arshjul.reports_cli import report
@@ -28,6 +29,7 @@ app.add_typer(reporting_app, name="reporting")
 app.command("replay")(replay)
 app.add_typer(sessions_app, name="sessions")
 app.command("knowledge-report")(knowledge_report)
+app.command("demo")(demo)
 app.command("report")(report)
 
 

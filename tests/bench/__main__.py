@@ -38,6 +38,7 @@ from shared.kafka import make_broker, producer_options
 from shared.kafka_admin import ensure_topics
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
+from tests.bench.compile import bench as compile_bench
 from tests.bench.measurements import bench as measurements_bench
 from tests.bench.rebuild import bench as rebuild_bench
 from tests.bench.sessions import bench as sessions_bench
@@ -176,6 +177,7 @@ SUITES: tuple[Callable[[str, str], Awaitable[list[tuple[str, float]]]], ...] = (
     measurements_bench,
     rebuild_bench,
     sessions_bench,
+    compile_bench,
 )
 
 
