@@ -346,21 +346,6 @@ async def rpc(what: str, call: Awaitable[Any]) -> Any:
         raise DemoFailed(f"{what}: {error.code().name}: {error.details()}") from None
 
 
-async def rpc_retried(what: str, call: Callable[[], Awaitable[Any]], attempts: int = 5) -> Any:
-    """A command on a stream another writer may append to at the same moment (the
-    scheduler completes LOKE steps on ReportCompiled): ABORTED is a lost race, so the
-    command is sent again."""
-    attempt = 1
-    while True:
-        try:
-            return await call()
-        except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.ABORTED or attempt == attempts:
-                raise DemoFailed(f"{what}: {error.code().name}: {error.details()}") from None
-        await asyncio.sleep(0.1 * attempt)
-        attempt += 1
-
-
 @dataclass(order=True)
 class Action:
     """Something that happens on `day`, entered at the first clock stop after it.
@@ -884,9 +869,9 @@ class YearDriver:
         role = Role.FOLLOW_UP if step == LOKE_SUBMITTED[0] else Role.DEVELOPMENT_LEADER
 
         async def complete() -> None:
-            await rpc_retried(
+            await rpc(
                 f"{step} {occurrence} of {m.code}",
-                lambda: self.calls.scheduler.CompleteOccurrence(
+                self.calls.scheduler.CompleteOccurrence(
                     spb.CompleteOccurrenceRequest(
                         wheel_id=self.wheels[(m.code, LOKE_UNIT)],
                         step_id=step,

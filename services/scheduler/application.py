@@ -38,6 +38,8 @@ log = structlog.get_logger(__name__)
 #: Who may create and change a wheel.
 WHEEL_ADMINS = frozenset({Role.UNIT_MANAGER, Role.FOLLOW_UP, Role.DEVELOPMENT_LEADER})
 TICK_BATCH = 100
+#: How often a command that named no version is decided again when the wheel changed meanwhile.
+UNPINNED_ATTEMPTS = 5
 #: Session events that may answer an occurrence.
 _ANSWERING = frozenset({SessionRecorded.type_name(), SessionCorrected.type_name()})
 #: Reporting events that may complete an occurrence (a compile step, the comment step).
@@ -154,19 +156,32 @@ class SchedulerApp:
         authorise: Callable[[Caller, str, str], None],
         decide: Callable[[Wheel, datetime], list[NewEvent]],
     ) -> CommandResult:
-        async with self.engine.begin() as conn:
-            wheel = await self.repository.load(conn, wheel_id)
-            if not wheel.exists:
-                raise NotFound(f"no wheel {wheel_id}", field="wheel_id")
-            authorise(caller, wheel.tenant, wheel.unit)
-            if expected and expected != wheel.version:
-                raise VersionConflict(wheel_id, expected, wheel.version)
-            now = await self.time.now(conn)
-            # Catch up first, so a command never lands before an occurrence that is already due.
-            envelopes = await self._save(conn, wheel, wheel.decide_due(now), now)
-            envelopes += await self._save(conn, wheel, decide(wheel, now), now)
-        self.on_commit()
-        return CommandResult(wheel, envelopes)
+        """Load, decide, append. A caller that named no version (`expected` 0)
+        asked for no optimistic check: when the scheduler itself (its ticker,
+        its consumers) appended to the wheel meanwhile, the command is decided
+        again on the new state, a few times, instead of failing with ABORTED."""
+        for attempt in range(1, UNPINNED_ATTEMPTS + 1):
+            try:
+                async with self.engine.begin() as conn:
+                    wheel = await self.repository.load(conn, wheel_id)
+                    if not wheel.exists:
+                        raise NotFound(f"no wheel {wheel_id}", field="wheel_id")
+                    authorise(caller, wheel.tenant, wheel.unit)
+                    if expected and expected != wheel.version:
+                        raise VersionConflict(wheel_id, expected, wheel.version)
+                    now = await self.time.now(conn)
+                    # Catch up first, so a command never lands before an
+                    # occurrence that is already due.
+                    envelopes = await self._save(conn, wheel, wheel.decide_due(now), now)
+                    envelopes += await self._save(conn, wheel, decide(wheel, now), now)
+            except VersionConflict:
+                if expected or attempt == UNPINNED_ATTEMPTS:
+                    raise
+                log.info("wheel changed meanwhile; deciding again", wheel=wheel_id)
+                continue
+            self.on_commit()
+            return CommandResult(wheel, envelopes)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _save(
         self, conn: AsyncConnection, wheel: Wheel, events: list[NewEvent], now: datetime

@@ -221,3 +221,32 @@ async def test_two_replicas_emit_each_occurrence_once(
     for wheel_id in wheel_ids:
         mine = [e for e in events if e.aggregate_id == wheel_id]
         assert observed_timeline(mine) == expected_timeline(completed=set())
+
+
+async def test_unpinned_completions_of_one_wheel_at_once_all_land(
+    scheduler: ServiceProcess, scheduler_settings: Settings
+) -> None:
+    """Four completions without an expected version load the same wheel at
+    once; all but one lose the append race and are decided again on the new
+    state (a pinned one would get ABORTED)."""
+    async with grpc.aio.insecure_channel(scheduler.address) as channel:
+        manager, operator = clients(scheduler_settings, channel)
+        wheel_id = await create_loke(manager)
+        await operator.AdvanceClock(pb.AdvanceClockRequest(to=END))
+        ids = step_ids()
+        chosen = OPENINGS[:4]
+        await asyncio.gather(
+            *(
+                manager.CompleteOccurrence(
+                    pb.CompleteOccurrenceRequest(
+                        wheel_id=wheel_id, step_id=ids[number], occurrence_date=day.isoformat()
+                    )
+                )
+                for number, day in chosen
+            )
+        )
+        wheel = await manager.GetWheel(pb.GetWheelRequest(wheel_id=wheel_id))
+    completed = {
+        (o.step_id, o.occurrence_date) for o in wheel.occurrences if o.state.startswith("completed")
+    }
+    assert completed == {(ids[number], day.isoformat()) for number, day in chosen}
