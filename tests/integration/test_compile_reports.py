@@ -17,13 +17,9 @@ wheel, the nation).
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import date, datetime
-from typing import Any
 
 import grpc
 import pytest
@@ -49,7 +45,6 @@ from shared.api import knowledge_pb2 as kpb
 from shared.api import knowledge_pb2_grpc as kpb_grpc
 from shared.api import measurements_pb2 as mpb
 from shared.api import reports_pb2 as pb
-from shared.api import reports_pb2_grpc as pb_grpc
 from shared.api import scheduler_pb2 as spb
 from shared.api import sessions_pb2 as sespb
 from shared.clock import STOCKHOLM
@@ -59,11 +54,10 @@ from shared.events.reporting import ReportCompiled
 from shared.events.scheduler import WheelStepDue
 from shared.kafka_admin import ensure_topics
 from shared.roles import Role
-from shared.settings import Settings
-from tests.support import scheduler
 from tests.support.kafka import read_topic
 from tests.support.measurements import Case, Measurements, send_case
-from tests.support.service import AuthorisedStub, ServiceProcess, migrate, token
+from tests.support.reports import Stack, eventually, refused
+from tests.support.service import AuthorisedStub, ServiceProcess, migrate
 from tests.support.sessions import Client as SessionsClient
 from tests.support.sessions import module_settings
 
@@ -104,49 +98,6 @@ def opened_in(cases: list[Case], year: int, unit: str | None = None) -> int:
     """Follow-ups opened in follow-up year `year` (1 May – 30 April), by hand."""
     start, end = date(year, 5, 1), date(year + 1, 4, 30)
     return sum(1 for c in cases if start <= c.opened_on <= end and unit in (None, c.unit))
-
-
-@dataclass
-class Stack:
-    settings: Settings
-    channels: dict[str, grpc.aio.Channel]
-
-    def bearer(self, tenant: str, role: Role, unit: str | None = None) -> str:
-        return token(self.settings, tenant, role, unit)
-
-    def reports(self, tenant: str, role: Role, unit: str | None = None) -> Any:
-        return AuthorisedStub(
-            pb_grpc.ReportsStub(self.channels["reporting"]), self.bearer(tenant, role, unit)
-        )
-
-    def stream(self, tenant: str, role: Role, request: pb.StreamRegionReportsRequest) -> Any:
-        stub = pb_grpc.ReportsStub(self.channels["reporting"])
-        metadata = (("authorization", f"Bearer {self.bearer(tenant, role)}"),)
-        return stub.StreamRegionReports(request, metadata=metadata, timeout=60)
-
-    def measurements(self, tenant: str, role: Role, unit: str | None = None) -> Measurements:
-        return Measurements(self.channels["measurements"], self.bearer(tenant, role, unit))
-
-    def scheduler(self, tenant: str, role: Role, unit: str | None = None) -> Any:
-        return scheduler.Client(self.channels["scheduler"], self.bearer(tenant, role, unit))
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(0.2)
-
-
-async def refused(call: Awaitable[Any], code: grpc.StatusCode, field: str | None = None) -> str:
-    with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await call
-    assert raised.value.code() == code, raised.value.details()
-    details = raised.value.details() or ""
-    if field is not None:
-        assert details.startswith(f"{field}:"), details
-    return details
 
 
 async def projected(stack: Stack, tenant: str, events: int) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -49,17 +48,19 @@ from shared.events.reporting import ReportCompiled
 from shared.kafka_admin import ensure_topics
 from shared.roles import Role
 from shared.settings import Settings
-from tests.integration.test_compile_reports import eventually, refused
 from tests.integration.test_knowledge_report import publish
 from tests.support.kafka import read_topic
 from tests.support.measurements import Case, Measurements, change_class, send_case
 from tests.support.reports import (
+    Stack,
     assert_nothing_recoverable,
+    eventually,
     hidden_cells,
+    refused,
     table,
     value,
 )
-from tests.support.service import AuthorisedStub, ServiceProcess, migrate, token
+from tests.support.service import AuthorisedStub, ServiceProcess, migrate
 from tests.support.sessions import Client as SessionsClient
 from tests.support.sessions import module_settings
 
@@ -213,22 +214,6 @@ def sessions_of(*tenants: str) -> int:
 
 
 # --- the stack ------------------------------------------------------------------------
-
-
-@dataclass
-class Stack:
-    settings: Settings
-    channels: dict[str, grpc.aio.Channel]
-
-    def bearer(self, tenant: str, role: Role, unit: str | None = None) -> str:
-        return token(self.settings, tenant, role, unit)
-
-    def reports(
-        self, tenant: str, role: Role, unit: str | None = None, channel: str = "reporting"
-    ) -> Any:
-        return AuthorisedStub(
-            pb_grpc.ReportsStub(self.channels[channel]), self.bearer(tenant, role, unit)
-        )
 
 
 async def record_work_group(

@@ -35,9 +35,9 @@ from shared.api import knowledge_pb2_grpc as kpb_grpc
 from shared.embedded.tansu import free_port
 from shared.roles import Role
 from shared.settings import Settings
-from tests.integration.test_compile_reports import eventually
 from tests.integration.test_region_nation_reports import record_work_group
 from tests.support.measurements import Case, Measurements, send_case
+from tests.support.reports import Stack, eventually
 from tests.support.service import ROOT, AuthorisedStub, token
 
 TENANT, UNIT, YEAR = "1480", "ifo-vuxen", 2025
@@ -188,8 +188,6 @@ def report_json(env: dict[str, str]) -> bytes:
 
 async def enter_data(stack: StackFile, settings: Settings) -> int:
     """A work group's sessions and a few follow-ups over gRPC; returns the client events."""
-    from tests.integration.test_region_nation_reports import Stack
-
     channels = {s.name: grpc.aio.insecure_channel(s.grpc_address) for s in stack.services}
     try:
         test_stack = Stack(settings, channels)

@@ -8,7 +8,14 @@ suppressed cell that takes one value only in all fillings is recoverable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import pytest
 
 from services.reporting.domain.compiled import (
     CompiledReport,
@@ -18,6 +25,13 @@ from services.reporting.domain.compiled import (
     TableKind,
 )
 from services.reporting.domain.disclosure import TOTAL, Position
+from shared.api import reports_pb2 as pb
+from shared.api import reports_pb2_grpc as pb_grpc
+from shared.roles import Role
+from shared.settings import Settings
+from tests.support import scheduler
+from tests.support.measurements import Measurements
+from tests.support.service import AuthorisedStub, token
 
 
 def table(report: CompiledReport, table_id: str) -> Table:
@@ -127,3 +141,54 @@ def assert_nothing_recoverable(found: Table, truth: dict[tuple[str, str], int]) 
         assert len(values) >= 2, (
             f"{found.table_id}: the suppressed cell {keys_of(found, position)} can only be {values}"
         )
+
+
+# --- driving the services ---------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    """The four services of a test, by name, and tokens for any caller."""
+
+    settings: Settings
+    channels: dict[str, grpc.aio.Channel]
+
+    def bearer(self, tenant: str, role: Role, unit: str | None = None) -> str:
+        return token(self.settings, tenant, role, unit)
+
+    def reports(
+        self, tenant: str, role: Role, unit: str | None = None, channel: str = "reporting"
+    ) -> Any:
+        return AuthorisedStub(
+            pb_grpc.ReportsStub(self.channels[channel]), self.bearer(tenant, role, unit)
+        )
+
+    def stream(self, tenant: str, role: Role, request: pb.StreamRegionReportsRequest) -> Any:
+        stub = pb_grpc.ReportsStub(self.channels["reporting"])
+        metadata = (("authorization", f"Bearer {self.bearer(tenant, role)}"),)
+        return stub.StreamRegionReports(request, metadata=metadata, timeout=60)
+
+    def measurements(self, tenant: str, role: Role, unit: str | None = None) -> Measurements:
+        return Measurements(self.channels["measurements"], self.bearer(tenant, role, unit))
+
+    def scheduler(self, tenant: str, role: Role, unit: str | None = None) -> Any:
+        return scheduler.Client(self.channels["scheduler"], self.bearer(tenant, role, unit))
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(0.2)
+
+
+async def refused(call: Awaitable[Any], code: grpc.StatusCode, field: str | None = None) -> str:
+    """The call fails with `code` (its message naming `field`); its message."""
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call
+    assert raised.value.code() == code, raised.value.details()
+    details = raised.value.details() or ""
+    if field is not None:
+        assert details.startswith(f"{field}:"), details
+    return details
