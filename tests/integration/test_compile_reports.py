@@ -48,21 +48,26 @@ from shared.api import reports_pb2 as pb
 from shared.api import scheduler_pb2 as spb
 from shared.api import sessions_pb2 as sespb
 from shared.clock import STOCKHOLM
-from shared.embedded.tansu import free_port
 from shared.events.envelope import EventEnvelope
 from shared.events.reporting import ReportCompiled
 from shared.events.scheduler import WheelStepDue
-from shared.kafka_admin import ensure_topics
 from shared.roles import Role
+from tests.support import reports
 from tests.support.kafka import read_topic
 from tests.support.measurements import Case, Measurements, send_case
-from tests.support.reports import Stack, eventually, refused
-from tests.support.service import AuthorisedStub, ServiceProcess, migrate
+from tests.support.reports import (
+    Stack,
+    clients_projected,
+    eventually,
+    refused,
+    running_stack,
+    table,
+    value,
+)
+from tests.support.service import AuthorisedStub
 from tests.support.sessions import Client as SessionsClient
 from tests.support.sessions import module_settings
 
-SERVICES = ("scheduler", "sessions", "measurements", "reporting")
-TOPICS = ("scheduler.events", "sessions.events", "measurements.events", "reporting.events")
 YEAR = 2025
 CLOCK_START = datetime(2026, 4, 1, tzinfo=STOCKHOLM)
 GBG, HARRYDA, PARTILLE, STHLM = "1480", "1401", "1402", "0180"
@@ -100,60 +105,33 @@ def opened_in(cases: list[Case], year: int, unit: str | None = None) -> int:
     return sum(1 for c in cases if start <= c.opened_on <= end and unit in (None, c.unit))
 
 
-async def projected(stack: Stack, tenant: str, events: int) -> None:
-    """Wait until the clients read model holds `events` events of the tenant's two years."""
-    reports = AuthorisedStub(
-        cpb_grpc.ClientReportsStub(stack.channels["reporting"]),
-        stack.bearer(tenant, Role.FOLLOW_UP),
-    )
-
-    async def done() -> bool:
-        got = 0
-        for year in (YEAR - 1, YEAR):
-            got += (
-                await reports.GetClientReport(cpb.ClientReportRequest(tenant=tenant, year=year))
-            ).events
-        return bool(got == events)
-
-    await eventually(done, f"{events} events of {tenant} projected")
-
-
 @pytest.fixture(scope="module")
 async def stack(
     postgres_admin_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     home = tmp_path_factory.mktemp("compile")
-    async with module_settings(
-        postgres_admin_url,
-        kafka_bootstrap,
-        home,
-        simulated_clock_start=CLOCK_START,
-        scheduler_tick_seconds=0.2,
-    ) as settings:
-        await ensure_topics(kafka_bootstrap, [f"{settings.topic_prefix}{t}" for t in TOPICS], 4)
-        processes = {
-            name: ServiceProcess(name, settings, free_port(), home / f"{name}.log")
-            for name in SERVICES
-        }
-        channels: dict[str, grpc.aio.Channel] = {}
-        try:
-            for name, process in processes.items():
-                migrate(settings, name)
-                await process.start()
-                channels[name] = grpc.aio.insecure_channel(process.address)
-            stack = Stack(settings, channels)
-            for tenant, cases in CASES.items():
-                client = stack.measurements(tenant, Role.FOLLOW_UP)
-                for one in cases:
-                    await send_case(client, one, tenant)
-            for tenant, cases in CASES.items():
-                await projected(stack, tenant, sum(len(c.dated_events()) for c in cases))
-            yield stack
-        finally:
-            for channel in channels.values():
-                await channel.close()
-            for process in processes.values():
-                process.stop()
+    async with (
+        module_settings(
+            postgres_admin_url,
+            kafka_bootstrap,
+            home,
+            simulated_clock_start=CLOCK_START,
+            scheduler_tick_seconds=0.2,
+        ) as settings,
+        running_stack(settings, home) as stack,
+    ):
+        for tenant, cases in CASES.items():
+            client = stack.measurements(tenant, Role.FOLLOW_UP)
+            for one in cases:
+                await send_case(client, one, tenant)
+        for tenant, cases in CASES.items():
+            await projected(stack, tenant, sum(len(c.dated_events()) for c in cases))
+        yield stack
+
+
+async def projected(stack: Stack, tenant: str, events: int) -> None:
+    """Wait until the clients read model holds `events` events of the tenant's two years."""
+    await clients_projected(stack, tenant, events, (YEAR - 1, YEAR))
 
 
 async def get_report(
@@ -166,27 +144,9 @@ async def get_report(
     municipality: str = "",
     version: int = 0,
 ) -> tuple[pb.RenderedReport, CompiledReport]:
-    rendered = await stack.reports(tenant, role, unit).GetReport(
-        pb.GetReportRequest(
-            report=pb.ReportRef(scope=scope, municipality=municipality, year=YEAR, version=version)
-        )
+    return await reports.get_report(
+        stack, tenant, role, scope, YEAR, unit=unit, municipality=municipality, version=version
     )
-    assert rendered.media_type == "application/json"
-    return rendered, CompiledReport.model_validate_json(rendered.content)
-
-
-def table(report: CompiledReport, table_id: str) -> Table:
-    found = report.table(table_id)
-    assert found is not None, (
-        f"{table_id} not in {[t.table_id for s in report.sections for t in s.tables]}"
-    )
-    return found
-
-
-def value(report: CompiledReport, table_id: str, row: str, column: str) -> int:
-    cell = table(report, table_id).cell(row, column)
-    assert isinstance(cell, Figure), (table_id, row, column, cell)
-    return cell.n
 
 
 def suppressed(report: CompiledReport, table_id: str, row: str, column: str) -> bool:

@@ -49,14 +49,18 @@ from shared.kafka_admin import ensure_topics
 from shared.roles import Role
 from shared.settings import Settings
 from tests.integration.test_knowledge_report import publish
+from tests.support import reports
 from tests.support.kafka import read_topic
 from tests.support.measurements import Case, Measurements, change_class, send_case
 from tests.support.reports import (
+    TOPICS,
     Stack,
     assert_nothing_recoverable,
+    clients_projected,
     eventually,
     hidden_cells,
     refused,
+    running_stack,
     table,
     value,
 )
@@ -64,8 +68,6 @@ from tests.support.service import AuthorisedStub, ServiceProcess, migrate
 from tests.support.sessions import Client as SessionsClient
 from tests.support.sessions import module_settings
 
-SERVICES = ("scheduler", "sessions", "measurements", "reporting")
-TOPICS = ("scheduler.events", "sessions.events", "measurements.events", "reporting.events")
 YEAR = 2025
 CLOCK_START = datetime(2026, 5, 10, tzinfo=STOCKHOLM)
 GBG, KUNGALV, HALMSTAD = "1480", "1482", "1380"
@@ -262,73 +264,38 @@ async def record_work_group(
         )  # fmt: skip
 
 
-async def projected(stack: Stack, tenant: str, events: int) -> None:
-    reports = AuthorisedStub(
-        cpb_grpc.ClientReportsStub(stack.channels["reporting"]),
-        stack.bearer(tenant, Role.FOLLOW_UP),
-    )
-
-    async def done() -> bool:
-        report = await reports.GetClientReport(cpb.ClientReportRequest(tenant=tenant, year=YEAR))
-        return bool(report.events == events)
-
-    await eventually(done, f"{events} events of {tenant} projected")
-
-
 @pytest.fixture(scope="module")
 async def stack(
     postgres_admin_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     home = tmp_path_factory.mktemp("region-nation")
-    async with module_settings(
-        postgres_admin_url,
-        kafka_bootstrap,
-        home,
-        simulated_clock_start=CLOCK_START,
-        scheduler_tick_seconds=0.2,
-    ) as settings:
-        await ensure_topics(kafka_bootstrap, [f"{settings.topic_prefix}{t}" for t in TOPICS], 4)
-        processes = {
-            name: ServiceProcess(name, settings, free_port(), home / f"{name}.log")
-            for name in SERVICES
-        }
-        channels: dict[str, grpc.aio.Channel] = {}
-        try:
-            for name, process in processes.items():
-                migrate(settings, name)
-                await process.start()
-                channels[name] = grpc.aio.insecure_channel(process.address)
-            stack = Stack(settings, channels)
-            for tenant, cases in CASES.items():
-                client = Measurements(
-                    channels["measurements"], stack.bearer(tenant, Role.FOLLOW_UP)
-                )
-                for one in cases:
-                    await send_case(client, one, tenant)
-            for tenant, unit, group, members, days in WORK_GROUPS:
-                await record_work_group(stack, tenant, unit, group, members, days)
-            for tenant, cases in CASES.items():
-                await projected(stack, tenant, sum(len(c.dated_events()) for c in cases))
-            yield stack
-        finally:
-            for channel in channels.values():
-                await channel.close()
-            for process in processes.values():
-                process.stop()
+    async with (
+        module_settings(
+            postgres_admin_url,
+            kafka_bootstrap,
+            home,
+            simulated_clock_start=CLOCK_START,
+            scheduler_tick_seconds=0.2,
+        ) as settings,
+        running_stack(settings, home) as stack,
+    ):
+        for tenant, cases in CASES.items():
+            client = stack.measurements(tenant, Role.FOLLOW_UP)
+            for one in cases:
+                await send_case(client, one, tenant)
+        for tenant, unit, group, members, days in WORK_GROUPS:
+            await record_work_group(stack, tenant, unit, group, members, days)
+        for tenant, cases in CASES.items():
+            await clients_projected(
+                stack, tenant, sum(len(c.dated_events()) for c in cases), (YEAR,)
+            )
+        yield stack
 
 
 async def get_report(
-    stack: Stack,
-    tenant: str,
-    role: Role,
-    scope: str,
-    *,
-    channel: str = "reporting",
+    stack: Stack, tenant: str, role: Role, scope: str
 ) -> tuple[pb.RenderedReport, CompiledReport]:
-    rendered = await stack.reports(tenant, role, channel=channel).GetReport(
-        pb.GetReportRequest(report=pb.ReportRef(scope=scope, year=YEAR))
-    )
-    return rendered, CompiledReport.model_validate_json(rendered.content)
+    return await reports.get_report(stack, tenant, role, scope, YEAR)
 
 
 def primary(truth: dict[tuple[str, str], int]) -> set[tuple[str, str]]:

@@ -9,9 +9,11 @@ suppressed cell that takes one value only in all fillings is recoverable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -25,13 +27,20 @@ from services.reporting.domain.compiled import (
     TableKind,
 )
 from services.reporting.domain.disclosure import TOTAL, Position
+from shared.api import clients_pb2 as cpb
+from shared.api import clients_pb2_grpc as cpb_grpc
 from shared.api import reports_pb2 as pb
 from shared.api import reports_pb2_grpc as pb_grpc
+from shared.embedded.tansu import free_port
+from shared.kafka_admin import ensure_topics
 from shared.roles import Role
 from shared.settings import Settings
 from tests.support import scheduler
 from tests.support.measurements import Measurements
-from tests.support.service import AuthorisedStub, token
+from tests.support.service import AuthorisedStub, ServiceProcess, migrate, token
+
+SERVICES = ("scheduler", "sessions", "measurements", "reporting")
+TOPICS = ("scheduler.events", "sessions.events", "measurements.events", "reporting.events")
 
 
 def table(report: CompiledReport, table_id: str) -> Table:
@@ -173,6 +182,70 @@ class Stack:
 
     def scheduler(self, tenant: str, role: Role, unit: str | None = None) -> Any:
         return scheduler.Client(self.channels["scheduler"], self.bearer(tenant, role, unit))
+
+
+@contextlib.asynccontextmanager
+async def running_stack(settings: Settings, home: Path) -> AsyncIterator[Stack]:
+    """The four services as processes on `settings`, their topics made first; stopped after."""
+    assert settings.kafka_bootstrap
+    await ensure_topics(
+        settings.kafka_bootstrap, [f"{settings.topic_prefix}{t}" for t in TOPICS], 4
+    )
+    processes = {
+        name: ServiceProcess(name, settings, free_port(), home / f"{name}.log") for name in SERVICES
+    }
+    channels: dict[str, grpc.aio.Channel] = {}
+    try:
+        for name, process in processes.items():
+            migrate(settings, name)
+            await process.start()
+            channels[name] = grpc.aio.insecure_channel(process.address)
+        yield Stack(settings, channels)
+    finally:
+        for channel in channels.values():
+            await channel.close()
+        for process in processes.values():
+            process.stop()
+
+
+async def clients_projected(stack: Stack, tenant: str, events: int, years: Sequence[int]) -> None:
+    """Wait until the clients read model holds `events` events of the tenant in `years`."""
+    reports = AuthorisedStub(
+        cpb_grpc.ClientReportsStub(stack.channels["reporting"]),
+        stack.bearer(tenant, Role.FOLLOW_UP),
+    )
+
+    async def done() -> bool:
+        got = 0
+        for year in years:
+            got += (
+                await reports.GetClientReport(cpb.ClientReportRequest(tenant=tenant, year=year))
+            ).events
+        return bool(got == events)
+
+    await eventually(done, f"{events} events of {tenant} projected")
+
+
+async def get_report(
+    stack: Stack,
+    tenant: str,
+    role: Role,
+    scope: str,
+    year: int,
+    *,
+    unit: str | None = None,
+    municipality: str = "",
+    version: int = 0,
+    channel: str = "reporting",
+) -> tuple[pb.RenderedReport, CompiledReport]:
+    """A compiled report as JSON, as `role` of `tenant` reads it, and its model."""
+    rendered = await stack.reports(tenant, role, unit, channel=channel).GetReport(
+        pb.GetReportRequest(
+            report=pb.ReportRef(scope=scope, municipality=municipality, year=year, version=version)
+        )
+    )
+    assert rendered.media_type == "application/json"
+    return rendered, CompiledReport.model_validate_json(rendered.content)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 90) -> None:
