@@ -32,7 +32,7 @@ from shared.embedded.postgres import (
 )
 from shared.embedded.tansu import EmbeddedTansu
 from shared.events.scheduler import WheelPaused
-from shared.eventstore import EventStore, NewEvent, create_eventstore_tables
+from shared.eventstore import EventStore, NewEvent
 from shared.eventstore.store import AppendContext
 from shared.kafka import make_broker, producer_options
 from shared.kafka_admin import ensure_topics
@@ -42,6 +42,7 @@ from tests.bench.compile import bench as compile_bench
 from tests.bench.measurements import bench as measurements_bench
 from tests.bench.rebuild import bench as rebuild_bench
 from tests.bench.sessions import bench as sessions_bench
+from tests.support.eventstore import create_event_store
 
 SCHEMA = "bench"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -65,10 +66,7 @@ async def timed(label: str, n: int, work: Callable[[], Awaitable[None]]) -> tupl
 async def fresh_store(engine: AsyncEngine, topic: str) -> EventStore:
     async with engine.begin() as conn:
         await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        statements: list[str] = []
-        create_eventstore_tables(statements.append, SCHEMA)
-        for statement in statements:
-            await conn.execute(text(statement))
+        await create_event_store(conn, SCHEMA)
     return EventStore(engine, schema=SCHEMA, producer="bench", topic=topic)
 
 

@@ -17,12 +17,13 @@ from shared.errors import VersionConflict
 from shared.events.catalogue import decode
 from shared.events.envelope import EventEnvelope
 from shared.events.scheduler import WheelPaused
-from shared.eventstore import EventStore, NewEvent, create_eventstore_tables
+from shared.eventstore import EventStore, NewEvent
 from shared.eventstore.store import AppendContext
 from shared.kafka import make_broker
 from shared.kafka_admin import ensure_topics
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
+from tests.support.eventstore import create_event_store
 from tests.support.kafka import read_topic
 
 SCHEMA = "testsvc"
@@ -33,10 +34,7 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
-        statements: list[str] = []
-        create_eventstore_tables(statements.append, SCHEMA)
-        for statement in statements:
-            await conn.execute(text(statement))
+        await create_event_store(conn, SCHEMA)
         await conn.execute(
             text(f"CREATE TABLE {SCHEMA}.counts (event_type text PRIMARY KEY, n int NOT NULL)")
         )

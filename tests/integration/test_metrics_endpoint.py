@@ -25,13 +25,14 @@ from shared.consumer import EffectivelyOnceConsumer
 from shared.embedded.tansu import free_port
 from shared.events.envelope import EventEnvelope
 from shared.events.scheduler import WheelPaused
-from shared.eventstore import EventStore, NewEvent, create_eventstore_tables
+from shared.eventstore import EventStore, NewEvent
 from shared.eventstore.store import AppendContext
 from shared.kafka import make_broker
 from shared.kafka_admin import ensure_topics
 from shared.outbox import OutboxRelay
 from shared.roles import Role
 from shared.settings import Settings
+from tests.support.eventstore import engine_with_event_store
 from tests.support.scheduler import Client, migrate, token
 from tests.support.service import ServiceProcess
 
@@ -42,14 +43,8 @@ EVENTS = 20
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(database_url)
-    async with engine.begin() as conn:
-        statements: list[str] = []
-        create_eventstore_tables(statements.append, SCHEMA)
-        for statement in statements:
-            await conn.execute(text(statement))
-    yield engine
-    await engine.dispose()
+    async with engine_with_event_store(database_url, SCHEMA) as engine:
+        yield engine
 
 
 def _value(name: str, **labels: str) -> float:

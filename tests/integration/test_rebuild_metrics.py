@@ -16,18 +16,19 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.rebuild import RebuildProgress, rebuild, shadow_schema
 from services.reporting.projections.knowledge import projection as knowledge
 from shared.embedded.tansu import free_port
 from shared.events.scheduler import WheelPaused
-from shared.eventstore import EventStore, NewEvent, create_eventstore_tables
+from shared.eventstore import EventStore, NewEvent
 from shared.eventstore.store import AppendContext
 from shared.kafka import make_broker, topic
 from shared.kafka_admin import ensure_topics
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
+from tests.support.eventstore import engine_with_event_store
 from tests.support.service import ServiceProcess, migrate
 
 SCHEMA = "rebuildsource"
@@ -41,14 +42,8 @@ WAIT_S = 60.0
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(database_url)
-    async with engine.begin() as conn:
-        statements: list[str] = []
-        create_eventstore_tables(statements.append, SCHEMA)
-        for statement in statements:
-            await conn.execute(text(statement))
-    yield engine
-    await engine.dispose()
+    async with engine_with_event_store(database_url, SCHEMA) as engine:
+        yield engine
 
 
 async def publish_events(engine: AsyncEngine, settings: Settings) -> None:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from arshjul.stack import StackFile
 from services.reporting.adapters.read_models import (
@@ -37,13 +37,14 @@ from shared.errors import FailedPrecondition
 from shared.events.catalogue import EventPayload
 from shared.events.envelope import EventEnvelope
 from shared.events.scheduler import WheelArchived, WheelPaused, WheelResumed
-from shared.eventstore import EventStore, NewEvent, create_eventstore_tables
+from shared.eventstore import EventStore, NewEvent
 from shared.eventstore.store import AppendContext
 from shared.kafka import make_broker, topic
 from shared.kafka_admin import ensure_topics
 from shared.outbox import OutboxRelay, relay_lock_key
 from shared.replay import replay
 from shared.settings import Settings
+from tests.support.eventstore import engine_with_event_store
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
@@ -119,14 +120,8 @@ COUNTS = EventCounts()
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(database_url)
-    async with engine.begin() as conn:
-        statements: list[str] = []
-        create_eventstore_tables(statements.append, SCHEMA)
-        for statement in statements:
-            await conn.execute(text(statement))
-    yield engine
-    await engine.dispose()
+    async with engine_with_event_store(database_url, SCHEMA) as engine:
+        yield engine
 
 
 @pytest.fixture
