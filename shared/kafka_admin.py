@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import for_code
 
-__all__ = ["KafkaAdminError", "ensure_topics", "topic_event_counts"]
+__all__ = ["KafkaAdminError", "ensure_topics", "partition_ends", "topic_event_counts"]
 
 _NO_ERROR = 0
 _TOPIC_ALREADY_EXISTS = 36
@@ -102,16 +102,32 @@ async def topic_event_counts(
     client_options: Mapping[str, Any] | None = None,
     max_wait: float = 30.0,
 ) -> dict[str, int]:
-    """The number of records in each topic (0 for a topic that does not exist).
-
-    Reads every partition from its earliest offset until a fetch has reported
-    the partition's high watermark; the count is high watermark minus earliest
-    offset (no compaction or transactions on these topics, so every offset in
-    between is one record).
-    """
+    """The number of records in each topic (0 for a topic that does not exist):
+    high watermark minus earliest offset, summed over its partitions (no
+    compaction or transactions on these topics, so every offset in between is
+    one record)."""
     counts = dict.fromkeys(topics, 0)
-    if not counts:
-        return counts
+    ends = await partition_ends(bootstrap, topics, client_options=client_options, max_wait=max_wait)
+    for tp, (earliest, highwater) in ends.items():
+        counts[tp.topic] += highwater - earliest
+    return counts
+
+
+async def partition_ends(
+    bootstrap: str,
+    topics: Sequence[str],
+    *,
+    client_options: Mapping[str, Any] | None = None,
+    max_wait: float = 30.0,
+) -> dict[TopicPartition, tuple[int, int]]:
+    """Each partition of the topics that exist: its earliest offset and its end now.
+
+    The end is the high watermark of a fetch response (`end_offsets()` is wrong
+    on the embedded broker): every partition is read from its earliest offset,
+    by a consumer outside any group, until a fetch has reported it.
+    """
+    if not topics:
+        return {}
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,
@@ -126,17 +142,18 @@ async def topic_event_counts(
     try:
         existing = await consumer.topics()
         partitions: list[TopicPartition] = []
-        for topic in counts:
+        for topic in topics:
             if topic not in existing:
                 continue
             numbers = consumer.partitions_for_topic(topic) or set()
             partitions.extend(TopicPartition(topic, number) for number in sorted(numbers))
         if not partitions:
-            return counts
+            return {}
         consumer.assign(partitions)
         earliest: dict[TopicPartition, int] = await consumer.beginning_offsets(partitions)
         for tp in partitions:
             consumer.seek(tp, earliest[tp])
+        ends: dict[TopicPartition, tuple[int, int]] = {}
         deadline = time.monotonic() + max_wait
         pending = set(partitions)
         while pending:
@@ -147,10 +164,10 @@ async def topic_event_counts(
             for tp in list(pending):
                 highwater = consumer.highwater(tp)
                 if highwater is not None:
-                    counts[tp.topic] += highwater - earliest[tp]
+                    ends[tp] = (earliest[tp], highwater)
                     pending.discard(tp)
                     # Stop fetching a partition once its watermark is known.
                     consumer.pause(tp)
-        return counts
+        return ends
     finally:
         await consumer.stop()

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -71,6 +71,7 @@ from shared.events.reporting import Aggregate, ReportCompiled, StepRef
 from shared.eventstore import EventStore, NewEvent
 from shared.eventstore.store import AppendContext
 from shared.kafka import bootstrap, connection_options, topic
+from shared.kafka_admin import partition_ends
 from shared.settings import Settings
 
 #: First key of the per-report compile locks (two-integer advisory locks).
@@ -80,54 +81,6 @@ log = structlog.get_logger(__name__)
 
 
 # --- letting the read models catch up ---------------------------------------------
-
-
-async def topic_ends(
-    settings: Settings, topics: Sequence[str], *, timeout: float = 30.0
-) -> dict[TopicPartition, int]:
-    """Every partition's end offset now, for the topics that exist.
-
-    The end comes from a fetch response's high watermark: `end_offsets()` is
-    wrong on the embedded broker (ARCHITECTURE.md, "Measured facts"), so each
-    partition is probed with a one-record fetch from its beginning, by a
-    consumer outside any group.
-    """
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap(settings),
-        group_id=None,
-        enable_auto_commit=False,
-        **connection_options(settings),
-    )
-    await consumer.start()
-    try:
-        existing = await consumer.topics()
-        partitions = [
-            TopicPartition(name, number)
-            for name in topics
-            if name in existing
-            for number in sorted(consumer.partitions_for_topic(name) or ())
-        ]
-        if not partitions:
-            return {}
-        consumer.assign(partitions)
-        earliest = await consumer.beginning_offsets(partitions)
-        for tp in partitions:
-            consumer.seek(tp, earliest[tp])
-        ends: dict[TopicPartition, int] = {}
-        deadline = time.monotonic() + timeout
-        missing = list(partitions)
-        while missing:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no high watermark of {missing} in {timeout} s")
-            await consumer.getmany(*missing, timeout_ms=200, max_records=1)
-            for tp in missing:
-                highwater = consumer.highwater(tp)
-                if highwater is not None:
-                    ends[tp] = highwater
-            missing = [tp for tp in missing if tp not in ends]
-        return ends
-    finally:
-        await consumer.stop()
 
 
 class CatchUp:
@@ -149,7 +102,10 @@ class CatchUp:
     async def wait(self, projections: Sequence[Projection]) -> bool:
         """True once every projection has caught up; False (logged) if the time ran out."""
         topics = sorted({topic(self.settings, base) for p in projections for base in p.topics})
-        ends = {tp: end for tp, end in (await topic_ends(self.settings, topics)).items() if end}
+        found = await partition_ends(
+            bootstrap(self.settings), topics, client_options=connection_options(self.settings)
+        )
+        ends = {tp: end for tp, (_, end) in found.items() if end}
         started = time.monotonic()
         waited = False
         while True:
