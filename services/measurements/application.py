@@ -28,6 +28,7 @@ from services.measurements.domain.records import PlannedFollowUp, natural_key, p
 from services.measurements.domain.series import SingleCaseSeries, build_series
 from shared.auth import Caller, require_role, require_tenant, require_unit
 from shared.clock import STOCKHOLM, Clock
+from shared.db import transaction
 from shared.errors import DomainError, InvalidArgument, NotFound, VersionConflict
 from shared.events.envelope import EventEnvelope
 from shared.eventstore import NewEvent
@@ -101,7 +102,7 @@ class MeasurementsApp:
         today = self.today()
         opened_on = opened_on or today
         follow_up_id = ids.follow_up_id(tenant, unit, client, opened_on)
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             follow_up = await self.repository.load(conn, follow_up_id)
             events = follow_up.decide_open(
                 tenant=tenant,
@@ -266,7 +267,7 @@ class MeasurementsApp:
     async def _command(
         self, caller: Caller, follow_up_id: str, expected: int, decide: Decide
     ) -> CommandResult:
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             follow_up = await self._load_visible(conn, caller, follow_up_id)
             _authorise(caller, follow_up.tenant, follow_up.unit, write=True)
             if expected and expected != follow_up.version:
@@ -316,7 +317,7 @@ class MeasurementsApp:
         keys = {line: natural_key(tenant, row) for line, row in rows}
         results: dict[int, RowResult] = {}
         fresh: list[PlannedFollowUp] = []
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             existing = await self.repository.existing(
                 conn, sorted({key for key in keys.values() if key is not None})
             )

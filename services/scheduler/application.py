@@ -22,6 +22,7 @@ from services.scheduler.domain.templates import get_template
 from services.scheduler.domain.wheel import Wheel
 from shared.auth import Caller, require_role, require_tenant, require_unit
 from shared.clock import STOCKHOLM
+from shared.db import transaction
 from shared.errors import DomainError, FailedPrecondition, NotFound, VersionConflict
 from shared.events.catalogue import decode
 from shared.events.envelope import EventEnvelope
@@ -84,7 +85,7 @@ class SchedulerApp:
     ) -> CommandResult:
         validate_municipality_code(tenant, "tenant")
         _authorise_write(caller, tenant, unit)
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             now = await self.time.now(conn)
             if template:
                 chosen = get_template(template)
@@ -162,7 +163,7 @@ class SchedulerApp:
         again on the new state, a few times, instead of failing with ABORTED."""
         for attempt in range(1, UNPINNED_ATTEMPTS + 1):
             try:
-                async with self.engine.begin() as conn:
+                async with transaction(self.engine) as conn:
                     wheel = await self.repository.load(conn, wheel_id)
                     if not wheel.exists:
                         raise NotFound(f"no wheel {wheel_id}", field="wheel_id")
@@ -367,7 +368,7 @@ class SchedulerApp:
     async def _emit_due_batch(self, wait: bool) -> tuple[int, int]:
         """One transaction over up to TICK_BATCH due wheels: (wheels, events)."""
         emitted = 0
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             now = await self.time.now(conn)
             wheel_ids = await self.repository.due_wheel_ids(
                 conn, now, TICK_BATCH, lock="wait" if wait else "skip"

@@ -29,6 +29,7 @@ from services.sessions.adapters.repository import SessionsRepository
 from services.sessions.domain.work_group import WorkGroup
 from shared.auth import Caller, require_role, require_tenant, require_unit
 from shared.clock import STOCKHOLM, Clock, WallClock
+from shared.db import transaction
 from shared.errors import InvalidArgument, NotFound, PermissionDenied, VersionConflict
 from shared.events.envelope import EventEnvelope
 from shared.events.sessions import Forum, GroupQuestion, SessionContent
@@ -82,7 +83,7 @@ class SessionsApp:
         tenant = _own_municipality(caller, tenant)
         require_role(caller, *CATALOGUE_ADMINS)
         now = self.clock.now()
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             catalogue = await self.repository.load_catalogue(conn, tenant)
             events = catalogue.decide_add(
                 code=code, name_sv=name_sv, name_en=name_en, by=caller.subject, now=now
@@ -109,7 +110,7 @@ class SessionsApp:
         require_unit(caller, unit)
         require_role(caller, *GROUP_ADMINS)
         now = self.clock.now()
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             group = await self.repository.load_group(conn, tenant, work_group_id)
             events = group.decide_form(
                 unit=unit, name=name, forums=forums, by=caller.subject, now=now
@@ -289,7 +290,7 @@ class SessionsApp:
         admin: bool,
     ) -> CommandResult:
         now = self.clock.now()
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             group = await self._load(conn, caller, tenant, work_group_id)
             if admin:
                 require_role(caller, *GROUP_ADMINS)

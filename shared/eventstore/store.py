@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.db import driver_connection
 from shared.errors import VersionConflict
 from shared.events.catalogue import EventPayload
 from shared.events.envelope import EventEnvelope
@@ -61,65 +64,61 @@ class EventStore:
         # outbox rows. The check makes a too-high expected version fail as well
         # as a stale one; the (stream_id, stream_version) key catches a
         # concurrent append that commits between the check and the insert.
-        self._append = text(
-            f"""
+        # $1–$7: the new events' columns; $8 stream, $9 expected version,
+        # $10 tenant, $11 recorded at, $12 correlation id, $13 causation id,
+        # $14 producer, $15 topic.
+        self._append = f"""
             WITH new AS (
                 SELECT n.* FROM unnest(
-                    CAST(:event_ids AS uuid[]), CAST(:versions AS integer[]),
-                    CAST(:types AS text[]), CAST(:schema_versions AS integer[]),
-                    CAST(:occurred AS timestamptz[]), CAST(:payloads AS jsonb[]),
-                    CAST(:envelopes AS bytea[])
+                    $1::uuid[], $2::integer[], $3::text[], $4::integer[],
+                    $5::timestamptz[], $6::jsonb[], $7::bytea[]
                 ) WITH ORDINALITY AS n(event_id, stream_version, type, schema_version,
                                         occurred_at, payload, envelope, ord)
                 WHERE (SELECT coalesce(max(stream_version), 0) FROM {schema}.events
-                       WHERE stream_id = :stream_id) = :expected
+                       WHERE stream_id = $8) = $9
             ), stored AS (
                 INSERT INTO {schema}.events (event_id, stream_id, stream_version, type,
                     schema_version, tenant, occurred_at, recorded_at, correlation_id,
                     causation_id, producer, payload)
-                SELECT event_id, :stream_id, stream_version, type, schema_version, :tenant,
-                    occurred_at, :recorded_at, :correlation_id, :causation_id, :producer,
-                    payload
+                SELECT event_id, $8, stream_version, type, schema_version, $10,
+                    occurred_at, $11, $12, $13, $14, payload
                 FROM new ORDER BY ord
                 RETURNING event_id
             )
             INSERT INTO {schema}.outbox (event_id, topic, key, event_type, correlation_id,
                 envelope)
-            SELECT new.event_id, :topic, :stream_id, new.type, :correlation_id, new.envelope
+            SELECT new.event_id, $15, $8, new.type, $12, new.envelope
             FROM new JOIN stored USING (event_id) ORDER BY new.ord
             RETURNING position
             """
-        )
 
         # Many new streams (versions 1…n each) in one round trip, for bulk
         # imports. No version check: the (stream_id, stream_version) key refuses
-        # a stream that exists already.
-        self._append_new = text(
-            f"""
+        # a stream that exists already. $1–$7: the new events' columns as in
+        # `_append`, $8 their streams; $9 tenant, $10 recorded at,
+        # $11 correlation id, $12 causation id, $13 producer, $14 topic.
+        self._append_new = f"""
             WITH new AS (
                 SELECT n.* FROM unnest(
-                    CAST(:event_ids AS uuid[]), CAST(:streams AS text[]),
-                    CAST(:versions AS integer[]), CAST(:types AS text[]),
-                    CAST(:schema_versions AS integer[]), CAST(:occurred AS timestamptz[]),
-                    CAST(:payloads AS jsonb[]), CAST(:envelopes AS bytea[])
-                ) WITH ORDINALITY AS n(event_id, stream_id, stream_version, type,
-                                        schema_version, occurred_at, payload, envelope, ord)
+                    $1::uuid[], $2::integer[], $3::text[], $4::integer[],
+                    $5::timestamptz[], $6::jsonb[], $7::bytea[], $8::text[]
+                ) WITH ORDINALITY AS n(event_id, stream_version, type, schema_version,
+                                        occurred_at, payload, envelope, stream_id, ord)
             ), stored AS (
                 INSERT INTO {schema}.events (event_id, stream_id, stream_version, type,
                     schema_version, tenant, occurred_at, recorded_at, correlation_id,
                     causation_id, producer, payload)
-                SELECT event_id, stream_id, stream_version, type, schema_version, :tenant,
-                    occurred_at, :recorded_at, :correlation_id, :causation_id, :producer,
-                    payload
+                SELECT event_id, stream_id, stream_version, type, schema_version, $9,
+                    occurred_at, $10, $11, $12, $13, payload
                 FROM new ORDER BY ord
                 RETURNING event_id
             )
             INSERT INTO {schema}.outbox (event_id, topic, key, event_type, correlation_id,
                 envelope)
-            SELECT new.event_id, :topic, new.stream_id, new.type, :correlation_id, new.envelope
+            SELECT new.event_id, $14, new.stream_id, new.type, $11, new.envelope
             FROM new JOIN stored USING (event_id) ORDER BY new.ord
+            RETURNING position
             """
-        )
 
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:
         result = await conn.execute(
@@ -153,37 +152,29 @@ class EventStore:
             return []
         envelopes = self._envelopes(stream_id, expected_version, events, context, recorded_at)
         try:
-            result = await conn.execute(
+            stored = await _execute(
+                conn,
                 self._append,
-                {
-                    "event_ids": [e.event_id for e in envelopes],
-                    "versions": [e.aggregate_version for e in envelopes],
-                    "types": [e.type for e in envelopes],
-                    "schema_versions": [e.schema_version for e in envelopes],
-                    "occurred": [e.occurred_at for e in envelopes],
-                    "payloads": [_json(e.payload) for e in envelopes],
-                    "envelopes": [e.to_bytes() for e in envelopes],
-                    "stream_id": stream_id,
-                    "expected": expected_version,
-                    "tenant": context.tenant,
-                    "recorded_at": recorded_at,
-                    "correlation_id": context.correlation_id,
-                    "causation_id": context.causation_id,
-                    "producer": self.producer,
-                    "topic": self.topic,
-                },
+                *_columns(envelopes),
+                stream_id,
+                expected_version,
+                context.tenant,
+                recorded_at,
+                context.correlation_id,
+                context.causation_id,
+                self.producer,
+                self.topic,
             )
-        except IntegrityError as exc:
+        except (IntegrityError, asyncpg.UniqueViolationError) as exc:
             # A concurrent append won the (stream_id, stream_version) key after our check.
-            if "stream_id" not in str(exc.orig):
+            if not _violates_stream_key(exc):
                 raise
             raise VersionConflict(stream_id, expected_version, None) from exc
-        if len(result.all()) != len(envelopes):
+        if stored != len(envelopes):
             raise VersionConflict(
                 stream_id, expected_version, await self.stream_version(conn, stream_id)
             )
-        for envelope in envelopes:
-            EVENTS_APPENDED.labels(self.producer, envelope.type).inc()
+        self._count(envelopes)
         return envelopes
 
     async def append_new_streams(
@@ -207,32 +198,28 @@ class EventStore:
         if not envelopes:
             return []
         try:
-            await conn.execute(
+            await _execute(
+                conn,
                 self._append_new,
-                {
-                    "event_ids": [e.event_id for e in envelopes],
-                    "streams": [e.aggregate_id for e in envelopes],
-                    "versions": [e.aggregate_version for e in envelopes],
-                    "types": [e.type for e in envelopes],
-                    "schema_versions": [e.schema_version for e in envelopes],
-                    "occurred": [e.occurred_at for e in envelopes],
-                    "payloads": [_json(e.payload) for e in envelopes],
-                    "envelopes": [e.to_bytes() for e in envelopes],
-                    "tenant": context.tenant,
-                    "recorded_at": recorded_at,
-                    "correlation_id": context.correlation_id,
-                    "causation_id": context.causation_id,
-                    "producer": self.producer,
-                    "topic": self.topic,
-                },
+                *_columns(envelopes),
+                [e.aggregate_id for e in envelopes],
+                context.tenant,
+                recorded_at,
+                context.correlation_id,
+                context.causation_id,
+                self.producer,
+                self.topic,
             )
-        except IntegrityError as exc:
-            if "stream_id" not in str(exc.orig):
+        except (IntegrityError, asyncpg.UniqueViolationError) as exc:
+            if not _violates_stream_key(exc):
                 raise
             raise VersionConflict("one of the new streams", 0, None) from exc
-        for envelope in envelopes:
-            EVENTS_APPENDED.labels(self.producer, envelope.type).inc()
+        self._count(envelopes)
         return envelopes
+
+    def _count(self, envelopes: Sequence[EventEnvelope]) -> None:
+        for event_type, appended in Counter(e.type for e in envelopes).items():
+            EVENTS_APPENDED.labels(self.producer, event_type).inc(appended)
 
     def _envelopes(
         self,
@@ -286,6 +273,38 @@ _COLUMNS = (
     "event_id, stream_id, stream_version, type, schema_version, tenant, occurred_at, "
     "recorded_at, correlation_id, causation_id, producer, payload"
 )
+
+
+async def _execute(conn: AsyncConnection, statement: str, *arguments: object) -> int:
+    """Run an append; returns the number of outbox rows written.
+
+    Inside a transaction the driver already holds (`shared.db.transaction`,
+    or `engine.begin()` after a first statement) it runs on the driver's
+    prepared statement, without SQLAlchemy's execution layer; otherwise
+    through SQLAlchemy, which then begins the transaction itself.
+    """
+    driver = await driver_connection(conn)
+    if driver.is_in_transaction():
+        return len(await driver.fetch(statement, *arguments))
+    return len((await conn.exec_driver_sql(statement, arguments)).all())
+
+
+def _columns(envelopes: Sequence[EventEnvelope]) -> tuple[list[Any], ...]:
+    """The new events' columns, each an array parameter of the append statements."""
+    return (
+        [e.event_id for e in envelopes],
+        [e.aggregate_version for e in envelopes],
+        [e.type for e in envelopes],
+        [e.schema_version for e in envelopes],
+        [e.occurred_at for e in envelopes],
+        [_json(e.payload) for e in envelopes],
+        [e.to_bytes() for e in envelopes],
+    )
+
+
+def _violates_stream_key(error: Exception) -> bool:
+    """A duplicate (stream_id, stream_version), as asyncpg or SQLAlchemy reports it."""
+    return "events_stream_id_stream_version_key" in str(error)
 
 
 def _json(payload: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from sqlalchemy.exc import DBAPIError
 
+from shared.db import ConnectionLost
 from shared.errors import (
     DomainError,
     FailedPrecondition,
@@ -111,7 +112,9 @@ async def abort_with_error(
             reason=error.reason,
         )
         await context.abort(status.code, status.details, status.trailing_metadata)
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
+    if isinstance(error, ConnectionLost) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
         # The server dropped the connection (a restart); the pool has let it
         # go, so the caller's retry gets a fresh one.
         log.warning("grpc.database_connection_lost", method=method)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shared.consumer import EffectivelyOnceConsumer
+from shared.db import ConnectionLost, transaction
 from shared.errors import VersionConflict
 from shared.events.catalogue import decode
 from shared.events.envelope import EventEnvelope
@@ -51,11 +53,26 @@ def context() -> AppendContext:
     return AppendContext(tenant="1480", correlation_id=uuid.uuid4())
 
 
-async def test_append_then_load_gives_the_events_in_version_order(engine: AsyncEngine) -> None:
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+
+
+@pytest.fixture(params=["sqlalchemy", "driver"])
+def unit_of_work(request: pytest.FixtureRequest, engine: AsyncEngine) -> UnitOfWork:
+    """The event store's contract holds in both kinds of transaction: SQLAlchemy's
+    `engine.begin()` and the command's `shared.db.transaction`, where it
+    appends through the driver."""
+    if request.param == "sqlalchemy":
+        return engine.begin
+    return lambda: transaction(engine)
+
+
+async def test_append_then_load_gives_the_events_in_version_order(
+    engine: AsyncEngine, unit_of_work: UnitOfWork
+) -> None:
     store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
-    async with engine.begin() as conn:
+    async with unit_of_work() as conn:
         await store.append(conn, "s-1", 0, [paused(1), paused(2)], context(), T0)
-    async with engine.begin() as conn:
+    async with unit_of_work() as conn:
         await store.append(conn, "s-1", 2, [paused(3)], context(), T0)
     async with engine.connect() as conn:
         stream = await store.load(conn, "s-1")
@@ -67,10 +84,12 @@ async def test_append_then_load_gives_the_events_in_version_order(engine: AsyncE
     assert all(e.tenant == "1480" and e.producer == "test" for e in stream.events)
 
 
-async def test_read_all_gives_every_stream_in_commit_order(engine: AsyncEngine) -> None:
+async def test_read_all_gives_every_stream_in_commit_order(
+    engine: AsyncEngine, unit_of_work: UnitOfWork
+) -> None:
     store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
     for minute, stream in enumerate(["s-1", "s-2", "s-1", "s-3"]):
-        async with engine.begin() as conn:
+        async with unit_of_work() as conn:
             version = await store.stream_version(conn, stream)
             await store.append(conn, stream, version, [paused(minute)], context(), T0)
     read = [(e.aggregate_id, e.aggregate_version) async for _, e in store.read_all(batch_size=3)]
@@ -79,12 +98,14 @@ async def test_read_all_gives_every_stream_in_commit_order(engine: AsyncEngine) 
     assert later == ["s-3"]
 
 
-async def test_a_stale_expected_version_is_refused_and_stores_nothing(engine: AsyncEngine) -> None:
+async def test_a_stale_expected_version_is_refused_and_stores_nothing(
+    engine: AsyncEngine, unit_of_work: UnitOfWork
+) -> None:
     store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
-    async with engine.begin() as conn:
+    async with unit_of_work() as conn:
         await store.append(conn, "s-1", 0, [paused(1)], context(), T0)
     with pytest.raises(VersionConflict) as refused:
-        async with engine.begin() as conn:
+        async with unit_of_work() as conn:
             await store.append(conn, "s-1", 0, [paused(2)], context(), T0)
     assert refused.value.actual == 1
     assert await count(engine, "events") == 1
@@ -92,10 +113,10 @@ async def test_a_stale_expected_version_is_refused_and_stores_nothing(engine: As
 
 
 async def test_new_streams_are_appended_together_and_an_existing_one_refuses_the_lot(
-    engine: AsyncEngine,
+    engine: AsyncEngine, unit_of_work: UnitOfWork
 ) -> None:
     store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
-    async with engine.begin() as conn:
+    async with unit_of_work() as conn:
         stored = await store.append_new_streams(
             conn, [("a", [paused(1), paused(2)]), ("b", [paused(3)])], context(), T0
         )
@@ -103,7 +124,7 @@ async def test_new_streams_are_appended_together_and_an_existing_one_refuses_the
     async with engine.connect() as conn:
         assert (await store.load(conn, "a")).version == 2
     with pytest.raises(VersionConflict):
-        async with engine.begin() as conn:
+        async with unit_of_work() as conn:
             await store.append_new_streams(
                 conn, [("c", [paused(4)]), ("b", [paused(5)])], context(), T0
             )
@@ -111,12 +132,14 @@ async def test_new_streams_are_appended_together_and_an_existing_one_refuses_the
     assert await count(engine, "outbox") == 3
 
 
-async def test_concurrent_appends_at_one_version_let_exactly_one_win(engine: AsyncEngine) -> None:
+async def test_concurrent_appends_at_one_version_let_exactly_one_win(
+    engine: AsyncEngine, unit_of_work: UnitOfWork
+) -> None:
     store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
 
     async def attempt(minute: int) -> bool:
         try:
-            async with engine.begin() as conn:
+            async with unit_of_work() as conn:
                 await store.append(conn, "s-1", 0, [paused(minute)], context(), T0)
             return True
         except VersionConflict:
@@ -126,6 +149,55 @@ async def test_concurrent_appends_at_one_version_let_exactly_one_win(engine: Asy
     assert results.count(True) == 1
     assert await count(engine, "events") == 1
     assert await count(engine, "outbox") == 1
+
+
+async def test_a_failing_command_rolls_back_the_append_and_its_own_statements(
+    engine: AsyncEngine,
+) -> None:
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
+    with pytest.raises(RuntimeError, match="decided against it"):
+        async with transaction(engine) as conn:
+            await conn.execute(text(f"INSERT INTO {SCHEMA}.counts VALUES ('x', 1)"))
+            await store.append(conn, "s-1", 0, [paused(1)], context(), T0)
+            raise RuntimeError("decided against it")
+    assert await count(engine, "events") == 0
+    assert await count(engine, "outbox") == 0
+    assert await count(engine, "counts") == 0
+
+
+async def test_a_connection_lost_in_a_command_is_reported_and_the_next_one_works(
+    engine: AsyncEngine,
+) -> None:
+    store = EventStore(engine, schema=SCHEMA, producer="test", topic="t")
+    with pytest.raises(ConnectionLost):
+        async with transaction(engine) as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+    with pytest.raises(ConnectionLost):
+        async with transaction(engine) as conn:
+            await store.stream_version(conn, "s-1")
+            await terminate_other_connections(engine)
+            await store.append(conn, "s-1", 0, [paused(1)], context(), T0)
+    assert await count(engine, "events") == 0
+    await terminate_other_connections(engine)  # the pooled connections too
+    with pytest.raises(ConnectionLost):
+        async with transaction(engine) as conn:
+            pass
+    async with transaction(engine) as conn:
+        await store.append(conn, "s-1", 0, [paused(1)], context(), T0)
+    assert await count(engine, "events") == 1
+
+
+async def terminate_other_connections(engine: AsyncEngine) -> None:
+    """Drop every other connection to the test database, as a server restart would."""
+    killer = create_async_engine(engine.url)
+    async with killer.connect() as conn:
+        await conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await killer.dispose()
 
 
 async def test_the_relay_publishes_every_event_once_in_order_per_key(

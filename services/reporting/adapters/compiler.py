@@ -66,6 +66,7 @@ from services.reporting.domain.sections import sections_of
 from services.reporting.projections import get_projection
 from services.reporting.projections.base import Projection
 from services.reporting.projections.nation import region_reports
+from shared.db import transaction
 from shared.errors import FailedPrecondition
 from shared.events.reporting import Aggregate, ReportCompiled, StepRef
 from shared.eventstore import EventStore, NewEvent
@@ -314,7 +315,7 @@ class ReportCompiler:
             correlation_id=correlation_id or uuid.uuid4(),
             causation_id=causation_id,
         )
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(:space, :key)"),
                 {"space": COMPILE_LOCK_SPACE, "key": zlib.crc32(stream.encode()) & 0x7FFF_FFFF},

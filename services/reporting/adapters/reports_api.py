@@ -58,6 +58,7 @@ from shared.api import reports_pb2 as pb
 from shared.api import reports_pb2_grpc as pb_grpc
 from shared.auth import Caller
 from shared.clock import STOCKHOLM
+from shared.db import transaction
 from shared.errors import InvalidArgument, NotFound, PermissionDenied
 from shared.events.reporting import ManagerCommentRecorded
 from shared.eventstore import EventStore, NewEvent
@@ -385,7 +386,7 @@ class ReportsServicer(pb_grpc.ReportsServicer):
             ),
             occurred_at=now,
         )
-        async with self.engine.begin() as conn:
+        async with transaction(self.engine) as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(:space, :key)"),
                 {"space": COMMENT_LOCK_SPACE, "key": zlib.crc32(stream.encode()) & 0x7FFF_FFFF},
