@@ -52,8 +52,16 @@ class ConnectionLost(Exception):
 
 
 async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
-    """The asyncpg connection under `conn`."""
-    raw = await conn.get_raw_connection()
+    """The asyncpg connection under `conn`.
+
+    While `conn` holds a valid connection this is an attribute walk; only an
+    invalidated one needs `get_raw_connection`, which may reconnect (a
+    greenlet hop that is otherwise a tenth of a command's Python time).
+    """
+    if conn.sync_connection is not None and not conn.invalidated:
+        raw = conn.sync_connection.connection
+    else:
+        raw = await conn.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
     return driver
 

@@ -121,21 +121,22 @@ class EventStore:
             """
 
     async def stream_version(self, conn: AsyncConnection, stream_id: str) -> int:
-        result = await conn.execute(
-            text(f"SELECT max(stream_version) FROM {self.schema}.events WHERE stream_id = :s"),
-            {"s": stream_id},
+        rows = await _fetch(
+            conn,
+            f"SELECT coalesce(max(stream_version), 0) AS version FROM {self.schema}.events "
+            "WHERE stream_id = $1",
+            stream_id,
         )
-        return int(result.scalar_one() or 0)
+        return int(rows[0]["version"])
 
     async def load(self, conn: AsyncConnection, stream_id: str) -> StoredStream:
-        result = await conn.execute(
-            text(
-                f"SELECT {_COLUMNS} FROM {self.schema}.events "
-                "WHERE stream_id = :s ORDER BY stream_version"
-            ),
-            {"s": stream_id},
+        rows = await _fetch(
+            conn,
+            f"SELECT {_COLUMNS} FROM {self.schema}.events "
+            "WHERE stream_id = $1 ORDER BY stream_version",
+            stream_id,
         )
-        events = tuple(_envelope(row) for row in result.mappings())
+        events = tuple(_envelope(row) for row in rows)
         return StoredStream(stream_id, events[-1].aggregate_version if events else 0, events)
 
     async def append(
@@ -152,7 +153,7 @@ class EventStore:
             return []
         envelopes = self._envelopes(stream_id, expected_version, events, context, recorded_at)
         try:
-            stored = await _execute(
+            stored = await _fetch(
                 conn,
                 self._append,
                 *_columns(envelopes),
@@ -170,7 +171,7 @@ class EventStore:
             if not _violates_stream_key(exc):
                 raise
             raise VersionConflict(stream_id, expected_version, None) from exc
-        if stored != len(envelopes):
+        if len(stored) != len(envelopes):
             raise VersionConflict(
                 stream_id, expected_version, await self.stream_version(conn, stream_id)
             )
@@ -198,7 +199,7 @@ class EventStore:
         if not envelopes:
             return []
         try:
-            await _execute(
+            await _fetch(
                 conn,
                 self._append_new,
                 *_columns(envelopes),
@@ -275,8 +276,8 @@ _COLUMNS = (
 )
 
 
-async def _execute(conn: AsyncConnection, statement: str, *arguments: object) -> int:
-    """Run an append; returns the number of outbox rows written.
+async def _fetch(conn: AsyncConnection, statement: str, *arguments: object) -> Sequence[Any]:
+    """Run one of the store's statements; its rows, each readable by column name.
 
     Inside a transaction the driver already holds (`shared.db.transaction`,
     or `engine.begin()` after a first statement) it runs on the driver's
@@ -285,8 +286,9 @@ async def _execute(conn: AsyncConnection, statement: str, *arguments: object) ->
     """
     driver = await driver_connection(conn)
     if driver.is_in_transaction():
-        return len(await driver.fetch(statement, *arguments))
-    return len((await conn.exec_driver_sql(statement, arguments)).all())
+        rows: Sequence[Any] = await driver.fetch(statement, *arguments)
+        return rows
+    return (await conn.exec_driver_sql(statement, arguments)).mappings().all()
 
 
 def _columns(envelopes: Sequence[EventEnvelope]) -> tuple[list[Any], ...]:
