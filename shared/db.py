@@ -1,4 +1,5 @@
-"""Database engines. Each service owns one PostgreSQL schema; nothing else reads it."""
+"""Database engines, and the transaction a command runs in. Each service owns one
+PostgreSQL schema; nothing else reads it."""
 
 from __future__ import annotations
 
