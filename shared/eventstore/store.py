@@ -159,12 +159,7 @@ class EventStore:
                 *_columns(envelopes),
                 stream_id,
                 expected_version,
-                context.tenant,
-                recorded_at,
-                context.correlation_id,
-                context.causation_id,
-                self.producer,
-                self.topic,
+                *self._provenance(context, recorded_at),
             )
         except (IntegrityError, asyncpg.UniqueViolationError) as exc:
             # A concurrent append won the (stream_id, stream_version) key after our check.
@@ -204,12 +199,7 @@ class EventStore:
                 self._append_new,
                 *_columns(envelopes),
                 [e.aggregate_id for e in envelopes],
-                context.tenant,
-                recorded_at,
-                context.correlation_id,
-                context.causation_id,
-                self.producer,
-                self.topic,
+                *self._provenance(context, recorded_at),
             )
         except (IntegrityError, asyncpg.UniqueViolationError) as exc:
             if not _violates_stream_key(exc):
@@ -217,6 +207,17 @@ class EventStore:
             raise VersionConflict("one of the new streams", 0, None) from exc
         self._count(envelopes)
         return envelopes
+
+    def _provenance(self, context: AppendContext, recorded_at: datetime) -> tuple[Any, ...]:
+        """The parameters every appended row shares, last in both append statements."""
+        return (
+            context.tenant,
+            recorded_at,
+            context.correlation_id,
+            context.causation_id,
+            self.producer,
+            self.topic,
+        )
 
     def _count(self, envelopes: Sequence[EventEnvelope]) -> None:
         for event_type, appended in Counter(e.type for e in envelopes).items():
