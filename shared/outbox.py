@@ -32,6 +32,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, OUTBOX_RELAY_LAG_SECONDS
+from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -113,6 +114,19 @@ class OutboxRelay:
         self._backlog_sampled = time.monotonic()
         OUTBOX_RELAY_LAG_SECONDS.labels(schema).set_function(
             lambda: time.monotonic() - self._seen_empty
+        )
+
+    @classmethod
+    def configured(
+        cls, engine: AsyncEngine, broker: KafkaBroker, settings: Settings, *, schema: str
+    ) -> OutboxRelay:
+        """A service's relay, with the batch size and idle wait from its settings."""
+        return cls(
+            engine,
+            broker,
+            schema=schema,
+            batch_size=settings.relay_batch_size,
+            idle_seconds=settings.relay_idle_seconds,
         )
 
     def wake(self) -> None:

@@ -76,13 +76,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     await ensure_all(engine, PROJECTIONS)
     broker = make_broker(settings)
     await broker.connect()
-    relay = OutboxRelay(
-        engine,
-        broker,
-        schema=SCHEMA,
-        batch_size=settings.relay_batch_size,
-        idle_seconds=settings.relay_idle_seconds,
-    )
+    relay = OutboxRelay.configured(engine, broker, settings, schema=SCHEMA)
     time_source = ReportingTime(engine, settings)
     compiler = ReportCompiler(settings, engine, time_source=time_source, on_commit=relay.wake)
     reports = reports_api.ReportsServicer(settings, engine, compiler, time_source)

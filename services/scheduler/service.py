@@ -54,13 +54,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     broker = make_broker(settings)
     await broker.connect()
     store = EventStore(engine, schema=SCHEMA, producer=NAME, topic=topic(settings, TOPIC))
-    relay = OutboxRelay(
-        engine,
-        broker,
-        schema=SCHEMA,
-        batch_size=settings.relay_batch_size,
-        idle_seconds=settings.relay_idle_seconds,
-    )
+    relay = OutboxRelay.configured(engine, broker, settings, schema=SCHEMA)
     time = SchedulerTime(
         engine, mode=settings.clock, simulated_start=settings.simulated_clock_start
     )

@@ -209,7 +209,7 @@ async def bench(database_url: str, bootstrap: str) -> list[tuple[str, float]]:
         ]
     broker = make_broker(settings)
     await broker.connect()
-    relay = OutboxRelay(engine, broker, schema=SCHEMA, batch_size=settings.relay_batch_size)
+    relay = OutboxRelay.configured(engine, broker, settings, schema=SCHEMA)
 
     async def drain() -> None:
         async with engine.connect() as conn:
