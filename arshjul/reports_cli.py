@@ -69,6 +69,22 @@ def _call(as_: str, bearer: str | None, rpc: Callable[[Any, Metadata], Any]) -> 
     return call_service("reporting", pb_grpc.ReportsStub, as_, bearer, rpc)
 
 
+def _call_on_scope(
+    scope: str,
+    municipality: str,
+    as_: str,
+    bearer: str | None,
+    rpc: Callable[[Any, Metadata], Any],
+) -> Any:
+    """Check the scope (exit 2 if it is malformed), then call as `as_`, or
+    else as the scope's owner."""
+    try:
+        check_scope(scope, municipality)
+    except (UsageError, DomainError) as error:
+        raise _exit_usage(error) from None
+    return _call(as_ or default_caller(scope, municipality), bearer, rpc)
+
+
 # --- checking what was asked -------------------------------------------------------
 
 
@@ -246,10 +262,8 @@ def report(
         request = report_request(scope, municipality, year, version, output_format, lang)
     except (UsageError, DomainError) as error:
         raise _exit_usage(error) from None
-    rendered: pb.RenderedReport = _call(
-        as_ or default_caller(scope, municipality),
-        bearer,
-        lambda s, m: s.GetReport(request, metadata=m),
+    rendered: pb.RenderedReport = _call_on_scope(
+        scope, municipality, as_, bearer, lambda s, m: s.GetReport(request, metadata=m)
     )
     written = save_report(rendered, output_format, out, Path.cwd())
     _print_summary(rendered.summary, rendered.disclosure_applied)
@@ -266,15 +280,9 @@ def compile_report(
     bearer: TokenOption = None,
 ) -> None:
     """Compile a scope's report for a year now: a new version if there are new events."""
-    try:
-        check_scope(scope, municipality)
-    except (UsageError, DomainError) as error:
-        raise _exit_usage(error) from None
     request = pb.CompileReportRequest(scope=scope, municipality=municipality, year=year)
-    summary: pb.ReportSummary = _call(
-        as_ or default_caller(scope, municipality),
-        bearer,
-        lambda s, m: s.CompileReport(request, metadata=m),
+    summary: pb.ReportSummary = _call_on_scope(
+        scope, municipality, as_, bearer, lambda s, m: s.CompileReport(request, metadata=m)
     )
     lines = summary_lines(summary)
     state = "ny version / new version" if summary.new_version else "oförändrad / unchanged"
@@ -292,15 +300,9 @@ def versions(
     bearer: TokenOption = None,
 ) -> None:
     """The compiled versions of a scope's report for a year, oldest first."""
-    try:
-        check_scope(scope, municipality)
-    except (UsageError, DomainError) as error:
-        raise _exit_usage(error) from None
     request = pb.ListReportVersionsRequest(scope=scope, municipality=municipality, year=year)
-    reply: pb.ListReportVersionsReply = _call(
-        as_ or default_caller(scope, municipality),
-        bearer,
-        lambda s, m: s.ListReportVersions(request, metadata=m),
+    reply: pb.ListReportVersionsReply = _call_on_scope(
+        scope, municipality, as_, bearer, lambda s, m: s.ListReportVersions(request, metadata=m)
     )
     if not reply.versions:
         console.print(f"{scope} {year}: inga kompilerade versioner / no compiled versions")
