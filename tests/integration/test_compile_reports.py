@@ -60,13 +60,12 @@ from tests.support.reports import (
     clients_projected,
     eventually,
     refused,
-    running_stack,
+    stack_with_cases,
     table,
     value,
 )
 from tests.support.service import AuthorisedStub
 from tests.support.sessions import Client as SessionsClient
-from tests.support.sessions import module_settings
 
 YEAR = 2025
 CLOCK_START = datetime(2026, 4, 1, tzinfo=STOCKHOLM)
@@ -110,20 +109,9 @@ async def stack(
     postgres_admin_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     home = tmp_path_factory.mktemp("compile")
-    async with (
-        module_settings(
-            postgres_admin_url,
-            kafka_bootstrap,
-            home,
-            simulated_clock_start=CLOCK_START,
-            scheduler_tick_seconds=0.2,
-        ) as settings,
-        running_stack(settings, home) as stack,
-    ):
-        for tenant, cases in CASES.items():
-            client = stack.measurements(tenant, Role.FOLLOW_UP)
-            for one in cases:
-                await send_case(client, one, tenant)
+    async with stack_with_cases(
+        postgres_admin_url, kafka_bootstrap, home, CLOCK_START, CASES
+    ) as stack:
         for tenant, cases in CASES.items():
             await projected(stack, tenant, sum(len(c.dated_events()) for c in cases))
         yield stack

@@ -51,7 +51,7 @@ from shared.settings import Settings
 from tests.integration.test_knowledge_report import publish
 from tests.support import reports
 from tests.support.kafka import read_topic
-from tests.support.measurements import Case, Measurements, change_class, send_case
+from tests.support.measurements import Case, Measurements, change_class
 from tests.support.reports import (
     TOPICS,
     Stack,
@@ -60,13 +60,12 @@ from tests.support.reports import (
     eventually,
     hidden_cells,
     refused,
-    running_stack,
+    stack_with_cases,
     table,
     value,
 )
 from tests.support.service import AuthorisedStub, ServiceProcess, migrate
 from tests.support.sessions import Client as SessionsClient
-from tests.support.sessions import module_settings
 
 YEAR = 2025
 CLOCK_START = datetime(2026, 5, 10, tzinfo=STOCKHOLM)
@@ -269,20 +268,9 @@ async def stack(
     postgres_admin_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     home = tmp_path_factory.mktemp("region-nation")
-    async with (
-        module_settings(
-            postgres_admin_url,
-            kafka_bootstrap,
-            home,
-            simulated_clock_start=CLOCK_START,
-            scheduler_tick_seconds=0.2,
-        ) as settings,
-        running_stack(settings, home) as stack,
-    ):
-        for tenant, cases in CASES.items():
-            client = stack.measurements(tenant, Role.FOLLOW_UP)
-            for one in cases:
-                await send_case(client, one, tenant)
+    async with stack_with_cases(
+        postgres_admin_url, kafka_bootstrap, home, CLOCK_START, CASES
+    ) as stack:
         for tenant, unit, group, members, days in WORK_GROUPS:
             await record_work_group(stack, tenant, unit, group, members, days)
         for tenant, cases in CASES.items():

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,9 @@ from shared.kafka_admin import ensure_topics
 from shared.roles import Role
 from shared.settings import Settings
 from tests.support import scheduler
-from tests.support.measurements import Measurements
+from tests.support.measurements import Case, Measurements, send_case
 from tests.support.service import AuthorisedStub, ServiceProcess, migrate, token
+from tests.support.sessions import module_settings
 
 SERVICES = ("scheduler", "sessions", "measurements", "reporting")
 TOPICS = ("scheduler.events", "sessions.events", "measurements.events", "reporting.events")
@@ -206,6 +208,33 @@ async def running_stack(settings: Settings, home: Path) -> AsyncIterator[Stack]:
             await channel.close()
         for process in processes.values():
             process.stop()
+
+
+@contextlib.asynccontextmanager
+async def stack_with_cases(
+    postgres_admin_url: str,
+    kafka_bootstrap: str,
+    home: Path,
+    clock_start: datetime,
+    cases: Mapping[str, Sequence[Case]],
+) -> AsyncIterator[Stack]:
+    """A module's whole stack, on the simulated clock from `clock_start`, with
+    each tenant's cases sent through measurements by its follow-up role."""
+    async with (
+        module_settings(
+            postgres_admin_url,
+            kafka_bootstrap,
+            home,
+            simulated_clock_start=clock_start,
+            scheduler_tick_seconds=0.2,
+        ) as settings,
+        running_stack(settings, home) as stack,
+    ):
+        for tenant, tenant_cases in cases.items():
+            client = stack.measurements(tenant, Role.FOLLOW_UP)
+            for one in tenant_cases:
+                await send_case(client, one, tenant)
+        yield stack
 
 
 async def clients_projected(stack: Stack, tenant: str, events: int, years: Sequence[int]) -> None:
